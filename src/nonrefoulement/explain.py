@@ -1,0 +1,425 @@
+"""Explanation trees, built from what the solver derived in a witness scenario.
+
+Beside every rule the engine adds ``_why(RuleId, Head, (Positive...), (Negated...))``; a tree is read from
+those atoms, from a conclusion down to case facts. Annotated rules become ``rule`` nodes carrying their
+citation and quoted text; vocabulary rules are transparent; negated conditions become ``absent`` nodes
+naming the rules that were checked; treaty participation becomes ``doctrine`` nodes and contested-law
+settings ``setting`` nodes. Sentences come from the ``%! pred`` templates beside the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from clingo import Symbol, SymbolType
+
+from .case import (
+    Assessment,
+    Case,
+    Custody,
+    DefenceClaim,
+    Departure,
+    ExitPermission,
+    FactBase,
+    Practice,
+    Presence,
+    Removal,
+    Request,
+    Risk,
+    Timing,
+    earliest,
+    latest,
+)
+from .facts import from_day_number
+from .findings import Node
+from .rules import RuleBase
+from .states import STATE_NAMES, state_name
+from .treaties import treaty_data
+
+# Raw input predicates whose first argument is a case fact id.
+FACT_INPUTS = frozenset(
+    {
+        "presence_fact",
+        "custody_fact",
+        "removal_fact",
+        "departure_fact",
+        "exit_permission_fact",
+        "timing_fact",
+        "risk_fact",
+        "assessment_fact",
+        "practice_fact",
+        "protection_claim_fact",
+        "request_fact",
+        "defence_fact",
+        "danger_to_security_fact",
+        "serious_crime_fact",
+        "exclusion_fact",
+        "claimed_voluntary_fact",
+        "risk_concerns",
+        "risk_harm",
+        "risk_ground",
+        "fact_date",
+        "fact_until",
+        "fact_event",
+    }
+)
+PERSON_INPUTS = frozenset(
+    {"nationality", "other_nationality", "member_age", "unaccompanied", "group", "member"}
+)
+SILENT = frozenset(
+    {
+        "holds",
+        "fact",
+        "fact_source",
+        "source_date",
+        "case_as_of",
+        "state",
+        "person",
+        "act_day",
+        "account",
+        "point",
+        "account_fact",
+        "unknown_fact",
+        "in_account",
+        "obligation",
+        "pending",
+        "official",
+        "irreparable",
+        "ill_treatment",
+        "life_or_freedom",
+        "finding",
+        "chosen",
+    }
+)
+DOCTRINE_INPUTS = frozenset({"in_force", "signed", "ceased", "geographic_limitation"})
+MAX_DEPTH = 30
+
+TREATY_NAMES = {
+    "rc": "the 1951 Refugee Convention",
+    "rc_protocol": "the 1967 Protocol",
+    "cat": "the Convention against Torture",
+    "iccpr": "the ICCPR",
+    "crc": "the Convention on the Rights of the Child",
+    "echr": "the European Convention on Human Rights",
+    "echr_p4": "Protocol No. 4 to the ECHR",
+    "custom": "customary international law",
+}
+
+
+class Explainer:
+    """Builds explanation trees from the atoms of one witness scenario."""
+
+    def __init__(self, case: Case, rulebase: RuleBase, atoms: Iterable[Symbol]):
+        self.case = case
+        self.rulebase = rulebase
+        self.true: set[Symbol] = set()
+        self.why: dict[Symbol, list[tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]]] = defaultdict(list)
+        self.chosen: list[str] = []
+        for atom in atoms:
+            if atom.name == "_why":
+                rule_id, head, positive, negative = atom.arguments
+                self.why[head].append((rule_id.string, tuple(positive.arguments), tuple(negative.arguments)))
+            else:
+                self.true.add(atom)
+                if atom.name == "chosen":
+                    self.chosen.append(f"{atom.arguments[0].string}={atom.arguments[1].string}")
+        self.chosen.sort()
+        self.facts = {f.id: f for f in case.facts}
+        self.persons = {p.id: p for p in case.persons}
+        self._memo: dict[Symbol, list[Node]] = {}
+        self._heads: dict[str, list[str]] = defaultdict(list)
+        for info in rulebase.catalogue.values():
+            self._heads[info.head.split("/fact")[0]].append(info.id)
+
+    # --- entry point ------------------------------------------------------------------------------
+
+    def finding(self, key: tuple[str, str, str], status: str) -> Node:
+        state, obligation, person = key
+        if status == "not_engaged":
+            reasons = sorted(a for a in self.true if a.name == "not_engaged" and self._key(a) == key)
+            children = [n for atom in reasons for n in self.explain(atom)]
+            root = Node(
+                kind="rule",
+                id="finding.not_engaged",
+                text=f"{state_name(state)}'s obligation under {self._obligation(obligation)} toward "
+                f"{self._person(person)} was not engaged",
+                children=children,
+                accounts=list(self.chosen),
+            )
+            return root
+        conclusions = sorted(a for a in self.true if a.name == status and self._key(a) == key)
+        nodes = self.explain(conclusions[0]) if conclusions else []
+        if len(nodes) == 1:
+            return nodes[0].model_copy(update={"accounts": list(self.chosen)})
+        return Node(
+            kind="rule",
+            id=f"finding.{status}",
+            text=f"{status} of {obligation}",
+            children=nodes,
+            accounts=list(self.chosen),
+        )
+
+    @staticmethod
+    def _key(atom: Symbol) -> tuple[str, str, str]:
+        s, o, p = atom.arguments[:3]
+        return s.string, o.name, p.string
+
+    # --- recursion ----------------------------------------------------------------------------------
+
+    def explain(self, atom: Symbol, depth: int = 0, path: frozenset[Symbol] = frozenset()) -> list[Node]:
+        """The nodes explaining ``atom``: one node, or (for a transparent rule) its children."""
+        if atom in self._memo:
+            return self._memo[atom]
+        if depth > MAX_DEPTH or atom in path:
+            return []
+        nodes = self._explain(atom, depth, path | {atom})
+        self._memo[atom] = nodes
+        return nodes
+
+    def _explain(self, atom: Symbol, depth: int, path: frozenset[Symbol]) -> list[Node]:
+        name = atom.name
+        if name in FACT_INPUTS:
+            return [self._fact_node(atom.arguments[0].string)]
+        if name in PERSON_INPUTS:
+            return [self._person_node(atom)]
+        if name in DOCTRINE_INPUTS:
+            return [self._doctrine_node(atom)]
+        if name == "setting":
+            return [self._setting_node(atom)]
+        if name in SILENT:
+            return []
+        derivations = self.why.get(atom)
+        if not derivations:
+            return []
+        # Deterministic choice: an annotated rule first, then by rule id and conditions.
+        rule_id, positive, negative = min(
+            derivations, key=lambda d: (d[0].startswith(("vocabulary:", "helper:")), d[0], d[1], d[2])
+        )
+        children: list[Node] = []
+        seen: set[tuple[str, str, str]] = set()
+        for condition in positive:
+            for node in self.explain(condition, depth + 1, path):
+                if (node.kind, node.id, node.text) not in seen:
+                    seen.add((node.kind, node.id, node.text))
+                    children.append(node)
+        info = self.rulebase.info(rule_id)
+        if info is None:  # vocabulary or helper: transparent
+            return children
+        for condition in negative:
+            children.append(self._absent_node(condition))
+        kind = "defence" if rule_id.startswith("defence.") else "rule"
+        return [
+            Node(
+                kind=kind,
+                id=rule_id,
+                text=self.sentence(atom),
+                citation=info.cite,
+                quote=info.quote,
+                children=children,
+            )
+        ]
+
+    # --- leaves ---------------------------------------------------------------------------------------
+
+    def _fact_node(self, fact_id: str) -> Node:
+        fact = self.facts.get(fact_id)
+        if fact is None:
+            return Node(kind="fact", id=fact_id, text=fact_id)
+        accounts = [fact.account] if fact.account else []
+        if fact.unknown:
+            accounts.append(f"unknown fact {fact.id}, assumed to hold in this scenario")
+        return Node(
+            kind="fact",
+            id=fact.id,
+            text=describe_fact(fact, self),
+            quote=fact.quote,
+            sources=list(fact.sources),
+            dates=self._fact_dates(fact),
+            accounts=accounts,
+        )
+
+    def _fact_dates(self, fact: FactBase) -> list[str]:
+        dates: list[str] = []
+        for field in ("date", "until"):
+            when = getattr(fact, field, None)
+            if when is not None:
+                dates.append(_when(earliest(when), latest(when)))
+        if not dates:
+            for atom in self.true:
+                if atom.name == "date_of" and atom.arguments[0].string == fact.id:
+                    dates.append(
+                        _when(
+                            from_day_number(atom.arguments[1].number),
+                            from_day_number(atom.arguments[2].number),
+                        )
+                    )
+        return dates
+
+    def _person_node(self, atom: Symbol) -> Node:
+        person = self.persons.get(atom.arguments[0].string)
+        name = person.name if person else atom.arguments[0].string
+        sources: list[str] = list(person.sources) if person else []
+        match atom.name:
+            case "nationality":
+                text = f"{name}: nationals of {state_name(atom.arguments[1].string)}"
+            case "other_nationality":
+                text = f"{name}: also attributed the nationality of {state_name(atom.arguments[1].string)}"
+            case "member_age" | "unaccompanied" | "member":
+                index = atom.arguments[1].number
+                members = person.members[index] if person and index < len(person.members) else None
+                if members is not None:
+                    sources = list(members.sources) or sources
+                    age = f", aged {members.age.min}-{members.age.max}" if members.age else ""
+                    alone = ", without a parent or guardian" if members.unaccompanied else ""
+                    text = f"{name}: {members.count} member(s){age}{alone}"
+                else:
+                    text = name
+            case _:
+                text = f"{name} are a group of persons"
+        return Node(kind="fact", id=f"person:{atom.arguments[0].string}", text=text, sources=sources)
+
+    def _doctrine_node(self, atom: Symbol) -> Node:
+        state, treaty = atom.arguments[0].string, atom.arguments[1].name
+        data = treaty_data()
+        rows = [r for r in data.rows_for(state) if r.treaty == treaty]
+        sources = sorted({r.source for r in rows})
+        if atom.name == "in_force":
+            day = from_day_number(atom.arguments[2].number)
+            joined = "; ".join(f"{r.action} deposited {r.date}" for r in rows if r.action != "signature")
+            text = (
+                f"{TREATY_NAMES.get(treaty, treaty)} entered into force for {state_name(state)} on {day}"
+                + (f" ({joined})" if joined else "")
+            )
+            treaty_row = data.treaty(treaty)
+            return Node(
+                kind="doctrine",
+                id=f"in_force:{state}:{treaty}",
+                text=text,
+                citation=treaty_row.short,
+                quote=treaty_row.period_rule,
+                sources=sources,
+                dates=[day.isoformat()],
+            )
+        if atom.name == "signed":
+            day = from_day_number(atom.arguments[2].number)
+            return Node(
+                kind="doctrine",
+                id=f"signed:{state}:{treaty}",
+                text=f"{state_name(state)} signed {TREATY_NAMES.get(treaty, treaty)} on {day} but is not "
+                "a party (a signature alone does not bind)",
+                sources=sources,
+                dates=[day.isoformat()],
+            )
+        return Node(
+            kind="doctrine", id=f"{atom.name}:{state}:{treaty}", text=self.sentence(atom), sources=sources
+        )
+
+    def _setting_node(self, atom: Symbol) -> Node:
+        name, value = atom.arguments[0].name, atom.arguments[1].name
+        setting = self.rulebase.settings.get(name)
+        others = [v for v in setting.values if v != value] if setting else []
+        return Node(
+            kind="setting",
+            id=f"setting:{name}",
+            text=f"contested law: {name} = {value} (the other position: {', '.join(others)})",
+            quote=setting.description if setting else None,
+        )
+
+    def _absent_node(self, condition: Symbol) -> Node:
+        signature = f"{condition.name}/{len(condition.arguments)}"
+        checked = [self.rulebase.catalogue[r] for r in self._heads.get(signature, [])]
+        citation = "; ".join(f"{info.cite} [{info.id}]" for info in checked) or None
+        return Node(
+            kind="absent",
+            id=f"absent:{condition.name}",
+            text=f"not established: {self.sentence(condition)}",
+            citation=citation,
+        )
+
+    # --- wording --------------------------------------------------------------------------------------
+
+    def sentence(self, atom: Symbol) -> str:
+        template = self.rulebase.templates.get(f"{atom.name}/{len(atom.arguments)}")
+        if template is None:
+            return f"{atom.name}({', '.join(self.term(a) for a in atom.arguments)})"
+        values = {
+            param: self.term(arg, param) for param, arg in zip(template.params, atom.arguments, strict=False)
+        }
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template.text)
+
+    def term(self, symbol: Symbol, param: str = "") -> str:
+        if symbol.type == SymbolType.String:
+            value = symbol.string
+            if value in self.persons:
+                return self.persons[value].name
+            if value in self.facts:
+                return f"[{value}]"
+            if value in STATE_NAMES:
+                return state_name(value)
+            return value
+        if symbol.type == SymbolType.Number:
+            if param in ("Day", "From", "Until"):
+                return from_day_number(symbol.number).isoformat()
+            return str(symbol.number)
+        if symbol.type == SymbolType.Function:
+            if symbol.name == "any" and not symbol.arguments:
+                return "any"
+            if symbol.name == "through" and len(symbol.arguments) == 1:
+                return f"onward removal through {self.term(symbol.arguments[0])}"
+            if not symbol.arguments:
+                if param in ("Obligation", "O"):
+                    return self._obligation(symbol.name)
+                if param == "Treaty":
+                    return TREATY_NAMES.get(symbol.name, symbol.name)
+                return symbol.name.replace("_", " ")
+            return f"{symbol.name}({', '.join(self.term(a) for a in symbol.arguments)})"
+        return str(symbol)
+
+    def _obligation(self, obligation: str) -> str:
+        info = self.rulebase.info(f"{obligation}.obligation")
+        return info.cite if info else obligation
+
+    def _person(self, person: str) -> str:
+        return self.persons[person].name if person in self.persons else person
+
+
+def _when(first: object, last: object) -> str:
+    return str(first) if first == last else f"{first}/{last}"
+
+
+def describe_fact(fact: FactBase, explainer: Explainer) -> str:
+    """A plain sentence for a case fact (its own words, not a legal conclusion)."""
+    person = getattr(fact, "person", None)
+    who = explainer._person(person) if isinstance(person, str) else ""
+    s = state_name
+    match fact:
+        case Presence():
+            return f"{who} were in {s(fact.territory)} (entry: {fact.entry})"
+        case Custody():
+            return f"{who} were held by agents of {s(fact.by)} in {s(fact.territory)}"
+        case Removal():
+            manner = fact.manner.replace("_", " ")
+            return (
+                f"{s(fact.by)} removed {who} from {s(fact.origin)} to {s(fact.to)} ({manner}, {fact.stage})"
+            )
+        case Departure():
+            means = f" on {fact.means}" if fact.means else ""
+            return f"{who} left {s(fact.origin)} for {s(fact.to)}{means}"
+        case ExitPermission():
+            return f"{s(fact.state)}'s border authorities let {who} leave for {s(fact.to)}"
+        case Risk():
+            return f"risk in {s(fact.destination)}: {fact.description}"
+        case Assessment():
+            made = "examined" if fact.made else "did not examine"
+            return f"{s(fact.state)} {made} the protection needs of {who} individually"
+        case Practice():
+            return f"practice of {s(fact.state)}: {fact.description}"
+        case Request():
+            return f"{s(fact.state)} asked {s(fact.requested_state)} for {who}"
+        case DefenceClaim():
+            return f"{s(fact.state)} argued: {fact.defence.replace('_', ' ')}"
+        case Timing():
+            return f"the event {fact.event} took place on the date given by this account"
+    return f"{type(fact).__name__} ({fact.id})"
