@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from clingo import Symbol, SymbolType
+from clingo import Function, Symbol, SymbolType
 
 from .case import (
     Assessment,
@@ -34,7 +34,7 @@ from .case import (
 )
 from .facts import from_day_number
 from .findings import Node
-from .rules import RuleBase
+from .rules import LiteralPattern, Pattern, RuleBase
 from .states import STATE_NAMES, state_name
 from .treaties import treaty_data
 
@@ -95,6 +95,10 @@ SILENT = frozenset(
 )
 DOCTRINE_INPUTS = frozenset({"in_force", "signed", "ceased", "geographic_limitation"})
 MAX_DEPTH = 30
+WHY_NOT_DEPTH = 2
+# Guards whose absence is structural (a "not engaged" reason applies only where nothing engaged).
+STRUCTURAL = frozenset({"engaged_at_all"})
+ANY = Function("any")
 
 TREATY_NAMES = {
     "rc": "the 1951 Refugee Convention",
@@ -129,13 +133,17 @@ class Explainer:
         self.facts = {f.id: f for f in case.facts}
         self.persons = {p.id: p for p in case.persons}
         self._memo: dict[Symbol, list[Node]] = {}
-        self._heads: dict[str, list[str]] = defaultdict(list)
-        for info in rulebase.catalogue.values():
-            self._heads[info.head.split("/fact")[0]].append(info.id)
+        self._by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
+        for atom in self.true:
+            self._by_signature[(atom.name, len(atom.arguments))].append(atom)
 
     # --- entry point ------------------------------------------------------------------------------
 
     def finding(self, key: tuple[str, str, str], status: str) -> Node:
+        """The explanation of one finding, each rule's derivation shown once (later uses refer back)."""
+        return _prune_repeats(self._finding(key, status), set())
+
+    def _finding(self, key: tuple[str, str, str], status: str) -> Node:
         state, obligation, person = key
         if status == "not_engaged":
             reasons = sorted(a for a in self.true if a.name == "not_engaged" and self._key(a) == key)
@@ -208,7 +216,7 @@ class Explainer:
         if info is None:  # vocabulary or helper: transparent
             return children
         for condition in negative:
-            children.append(self._absent_node(condition))
+            children.append(self._absent_node(condition, depth=0))
         kind = "defence" if rule_id.startswith("defence.") else "rule"
         return [
             Node(
@@ -327,16 +335,90 @@ class Explainer:
             quote=setting.description if setting else None,
         )
 
-    def _absent_node(self, condition: Symbol) -> Node:
-        signature = f"{condition.name}/{len(condition.arguments)}"
-        checked = [self.rulebase.catalogue[r] for r in self._heads.get(signature, [])]
+    def _absent_node(self, condition: Symbol, depth: int = 0) -> Node:
+        """A negative condition checked: what it would have needed, and what stood in its way."""
+        candidates = self.rulebase.patterns.get(signature_of(condition), [])
+        checked = [
+            self.rulebase.catalogue[p.rule_id]
+            for p in candidates
+            if p.rule_id in self.rulebase.catalogue
+            and _match_all(p.head.args, condition.arguments, {}) is not None
+        ]
         citation = "; ".join(f"{info.cite} [{info.id}]" for info in checked) or None
+        expand = depth < WHY_NOT_DEPTH and condition.name not in STRUCTURAL
+        children = self._why_not(condition, depth) if expand else []
         return Node(
             kind="absent",
             id=f"absent:{condition.name}",
             text=f"not established: {self.sentence(condition)}",
             citation=citation,
+            children=children,
         )
+
+    def _why_not(self, condition: Symbol, depth: int) -> list[Node]:
+        """For each rule that could have derived ``condition``: the first condition it lacked, or the atoms
+        whose presence blocked it (a one- or two-level why-not, read from the rules' shapes)."""
+        children: list[Node] = []
+        seen: set[tuple[str, str]] = set()
+
+        def keep(nodes: Iterable[Node]) -> None:
+            for node in nodes:
+                if (node.id, node.text) not in seen:
+                    seen.add((node.id, node.text))
+                    children.append(node)
+
+        for pattern in self.rulebase.patterns.get(signature_of(condition), []):
+            bindings = _match_all(pattern.head.args, condition.arguments, {})
+            if bindings is None:
+                continue
+            failed_at, partial, complete = self._join(pattern.positive, bindings)
+            if failed_at is not None:
+                missing = _instantiate(failed_at, partial)
+                keep([self._absent_node(missing, depth + 1)])
+                if missing.name == "in_force":
+                    signed = LiteralPattern("signed", (*failed_at.args[:2], ("any",)))
+                    keep(self._doctrine_node(a) for a in self._matching(signed, partial))
+                continue
+            for full in complete:
+                for literal in pattern.negative:
+                    keep(n for atom in self._matching(literal, full)[:3] for n in self.explain(atom))
+        return children
+
+    def _matching(self, literal: LiteralPattern, bindings: dict[str, Symbol]) -> list[Symbol]:
+        candidates = self._by_signature.get((literal.name, len(literal.args)), [])
+        return sorted(a for a in candidates if _match_all(literal.args, a.arguments, bindings) is not None)
+
+    def _join(
+        self, literals: tuple[LiteralPattern, ...], bindings: dict[str, Symbol]
+    ) -> tuple[LiteralPattern | None, dict[str, Symbol], list[dict[str, Symbol]]]:
+        """Match a positive body against the scenario: the deepest literal that no atom satisfies (with the
+        bindings reached), or else every complete match (at most five)."""
+        deepest: tuple[int, LiteralPattern | None, dict[str, Symbol]] = (-1, None, bindings)
+        complete: list[dict[str, Symbol]] = []
+        budget = [500]
+
+        def search(index: int, current: dict[str, Symbol]) -> None:
+            nonlocal deepest
+            if budget[0] <= 0 or len(complete) >= 5:
+                return
+            budget[0] -= 1
+            if index == len(literals):
+                complete.append(current)
+                return
+            literal = literals[index]
+            found = False
+            for atom in self._by_signature.get((literal.name, len(literal.args)), []):
+                extended = _match_all(literal.args, atom.arguments, current)
+                if extended is not None:
+                    found = True
+                    search(index + 1, extended)
+            if not found and index > deepest[0]:
+                deepest = (index, literal, current)
+
+        search(0, dict(bindings))
+        if complete:
+            return None, bindings, complete
+        return deepest[1], deepest[2], []
 
     # --- wording --------------------------------------------------------------------------------------
 
@@ -364,8 +446,8 @@ class Explainer:
                 return from_day_number(symbol.number).isoformat()
             return str(symbol.number)
         if symbol.type == SymbolType.Function:
-            if symbol.name == "any" and not symbol.arguments:
-                return "any"
+            if symbol == ANY:
+                return "any date" if param in ("Day", "From", "Until") else "any"
             if symbol.name == "through" and len(symbol.arguments) == 1:
                 return f"onward removal through {self.term(symbol.arguments[0])}"
             if not symbol.arguments:
@@ -379,10 +461,25 @@ class Explainer:
 
     def _obligation(self, obligation: str) -> str:
         info = self.rulebase.info(f"{obligation}.obligation")
-        return info.cite if info else obligation
+        return (info.short or info.cite) if info else obligation
 
     def _person(self, person: str) -> str:
         return self.persons[person].name if person in self.persons else person
+
+
+def _prune_repeats(node: Node, seen: set[tuple[str, str]]) -> Node:
+    """Depth first, a rule node met again keeps its sentence but not its subtree."""
+    key = (node.id, node.text)
+    if node.kind in ("rule", "defence") and node.children and key in seen:
+        return node.model_copy(update={"children": [], "text": node.text + " (shown above)"})
+    seen.add(key)
+    if not node.children:
+        return node
+    return node.model_copy(update={"children": [_prune_repeats(child, seen) for child in node.children]})
+
+
+def signature_of(atom: Symbol) -> str:
+    return f"{atom.name}/{len(atom.arguments)}"
 
 
 def _when(first: object, last: object) -> str:
@@ -423,3 +520,53 @@ def describe_fact(fact: FactBase, explainer: Explainer) -> str:
         case Timing():
             return f"the event {fact.event} took place on the date given by this account"
     return f"{type(fact).__name__} ({fact.id})"
+
+
+def _match(pattern: Pattern, symbol: Symbol, bindings: dict[str, Symbol]) -> dict[str, Symbol] | None:
+    """Match a rule's term pattern against a ground term (``any`` in the term matches everything)."""
+    if symbol == ANY or pattern[0] == "any":
+        return bindings
+    if pattern[0] == "const":
+        return bindings if symbol == pattern[1] else None
+    if pattern[0] == "var":
+        name = str(pattern[1])
+        if name in bindings:
+            return bindings if bindings[name] == symbol else None
+        return {**bindings, name: symbol}
+    if pattern[0] == "fun" and symbol.type == SymbolType.Function and symbol.name == pattern[1]:
+        args = pattern[2]
+        assert isinstance(args, tuple)
+        return _match_all(args, symbol.arguments, bindings)
+    return None
+
+
+def _match_all(
+    patterns: tuple[Pattern, ...], symbols: list[Symbol] | tuple[Symbol, ...], bindings: dict[str, Symbol]
+) -> dict[str, Symbol] | None:
+    if len(patterns) != len(symbols):
+        return None
+    current = bindings
+    for pattern, symbol in zip(patterns, symbols, strict=True):
+        matched = _match(pattern, symbol, current)
+        if matched is None:
+            return None
+        current = matched
+    return current
+
+
+def _instantiate_term(pattern: Pattern, bindings: dict[str, Symbol]) -> Symbol:
+    if pattern[0] == "const":
+        value = pattern[1]
+        assert isinstance(value, Symbol)
+        return value
+    if pattern[0] == "var":
+        return bindings.get(str(pattern[1]), ANY)
+    if pattern[0] == "fun":
+        args = pattern[2]
+        assert isinstance(args, tuple)
+        return Function(str(pattern[1]), [_instantiate_term(a, bindings) for a in args])
+    return ANY
+
+
+def _instantiate(literal: LiteralPattern, bindings: dict[str, Symbol]) -> Symbol:
+    return Function(literal.name, [_instantiate_term(a, bindings) for a in literal.args])

@@ -39,7 +39,7 @@ class RuleInfo:
     file: str
     line: int
     head: str
-    kind: str = "rule"  # "rule" (a legal conclusion) or "helper"
+    short: str = ""  # a short name, for obligations ("CAT Art. 3")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,26 @@ class Setting:
     description: str
 
 
+Pattern = tuple[object, ...]
+"""A term pattern: ("var", name), ("const", Symbol), ("fun", name, (args...)) or ("any",)."""
+
+
+@dataclass(frozen=True)
+class LiteralPattern:
+    name: str
+    args: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class RulePattern:
+    """The shape of one rule, for explaining why its head was not derived."""
+
+    rule_id: str
+    head: LiteralPattern
+    positive: tuple[LiteralPattern, ...]
+    negative: tuple[LiteralPattern, ...]
+
+
 @dataclass
 class RuleBase:
     """The parsed law: statements ready to add to a Control, the catalogue, templates and settings."""
@@ -67,12 +87,13 @@ class RuleBase:
     settings: dict[str, Setting]
     unannotated: list[tuple[str, int, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    patterns: dict[str, list[RulePattern]] = field(default_factory=dict)
 
     def info(self, rule_id: str) -> RuleInfo | None:
         return self.catalogue.get(rule_id)
 
 
-_KEY = re.compile(r"^%!\s?(rule|cite|quote|helper|file|pred|setting)\b:?\s*(.*)$")
+_KEY = re.compile(r"^%!\s?(rule|cite|quote|short|helper|file|pred|setting)\b:?\s*(.*)$")
 _PRED = re.compile(r"^(\w+)\(([^)]*)\):\s*\"(.*)\"\s*$")
 _SETTING = re.compile(r"^(\w+)\s*=\s*(\w+)((?:\s*\|\s*\w+)*)\s*:\s*(.+)$")
 
@@ -132,6 +153,7 @@ def parse_rule_files(paths: list[Path]) -> RuleBase:
     settings: dict[str, Setting] = {}
     statements: list[ast.AST] = []
     unannotated: list[tuple[str, int, str]] = []
+    patterns: dict[str, list[RulePattern]] = {}
     for path in paths:
         text = path.read_text(encoding="utf-8")
         blocks, declarations, vocabulary = _annotations(text)
@@ -153,10 +175,15 @@ def parse_rule_files(paths: list[Path]) -> RuleBase:
             head = _head_signature(statement)
             rule_id = _register(path.name, line, head, block, catalogue, vocabulary, unannotated)
             statements.append(statement)
+            pattern = _rule_pattern(statement, rule_id)
+            if pattern is not None:
+                patterns.setdefault(f"{pattern.head.name}/{len(pattern.head.args)}", []).append(pattern)
             why = _why_rule(statement, rule_id)
             if why is not None:
                 statements.append(why)
-    return RuleBase(statements, catalogue, templates, settings, unannotated, [p.name for p in paths])
+    return RuleBase(
+        statements, catalogue, templates, settings, unannotated, [p.name for p in paths], patterns
+    )
 
 
 def _declaration(
@@ -195,7 +222,13 @@ def _register(
         if rule_id in catalogue:
             raise ValueError(f"{file}:{line}: duplicate rule id {rule_id!r}")
         catalogue[rule_id] = RuleInfo(
-            rule_id, block.values.get("cite", ""), block.values.get("quote", ""), file, line, head
+            rule_id,
+            block.values.get("cite", ""),
+            block.values.get("quote", ""),
+            file,
+            line,
+            head,
+            block.values.get("short", ""),
         )
         return rule_id
     if block is not None and "helper" in block.values:
@@ -278,3 +311,43 @@ def _why_rule(statement: ast.AST, rule_id: str) -> ast.AST | None:
         0,
     )
     return ast.Rule(location, ast.Literal(location, ast.Sign.NoSign, ast.SymbolicAtom(why)), body)
+
+
+def _term_pattern(term: ast.AST) -> Pattern:
+    if term.ast_type == ast.ASTType.Variable:
+        return ("any",) if term.name == "_" else ("var", term.name)
+    if term.ast_type == ast.ASTType.SymbolicTerm:
+        return ("const", term.symbol)
+    if term.ast_type == ast.ASTType.Function and not term.external:
+        if not term.arguments:
+            return ("const", clingo.Function(term.name))
+        return ("fun", term.name, tuple(_term_pattern(a) for a in term.arguments))
+    return ("any",)
+
+
+def _literal_pattern(atom: ast.AST) -> LiteralPattern | None:
+    if atom.ast_type != ast.ASTType.SymbolicAtom or atom.symbol.ast_type != ast.ASTType.Function:
+        return None
+    return LiteralPattern(atom.symbol.name, tuple(_term_pattern(a) for a in atom.symbol.arguments))
+
+
+def _rule_pattern(statement: ast.AST, rule_id: str) -> RulePattern | None:
+    head = statement.head
+    if head.ast_type != ast.ASTType.Literal:
+        return None
+    head_pattern = _literal_pattern(head.atom)
+    if head_pattern is None:
+        return None
+    positive: list[LiteralPattern] = []
+    negative: list[LiteralPattern] = []
+    for literal in statement.body:
+        if literal.ast_type != ast.ASTType.Literal:
+            continue
+        pattern = _literal_pattern(literal.atom)
+        if pattern is None:
+            continue
+        if literal.sign == ast.Sign.NoSign:
+            positive.append(pattern)
+        elif literal.sign == ast.Sign.Negation:
+            negative.append(pattern)
+    return RulePattern(rule_id, head_pattern, tuple(positive), tuple(negative))

@@ -90,31 +90,40 @@ def _console(color: bool, width: int) -> tuple[object, io.StringIO]:
 
 
 def _text_report(report: Report, *, color: bool, width: int) -> str:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
     console, buffer = _console(color, width)
-    title = f"{report.case.title} ({report.case.id})" + (
-        " — HYPOTHETICAL" if report.case.hypothetical else ""
-    )
-    table = Table(title=title, show_lines=False, expand=False)
-    for column in ("State", "Person", "Obligation", "Status", "Certainty", "Procedural", "Acts / why not"):
+    title = f"{report.case.title} ({report.case.id}), facts as of {report.case.as_of}"
+    if report.case.hypothetical:
+        title += " — HYPOTHETICAL"
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left", pad_edge=False)
+    table.add_column("Obligation", no_wrap=True, min_width=24)
+    table.add_column("Status", min_width=18)
+    for column in ("Certainty", "Procedural duty", "Acts, or why not engaged"):
         table.add_column(column, overflow="fold")
+    group: tuple[str, str] | None = None
     for finding in report.findings:
+        if (finding.state, finding.person) != group:
+            if group is not None:
+                table.add_section()
+            group = (finding.state, finding.person)
+            table.add_row(Text(f"{state_name(finding.state)} — {finding.person}", style="bold"))
         status = Text(STATUS_WORDS[finding.status], style=STATUS_STYLE[finding.status])
         if finding.certainty == "some_accounts":
             status.append(f"\n(every account: {STATUS_WORDS[finding.status_all]})")
         certainty = (
-            "every account"
-            if finding.certainty == "all_accounts"
-            else "some accounts:\n" + "\n".join(finding.accounts)
+            "every account" if finding.certainty == "all_accounts" else "some: " + ", ".join(finding.accounts)
         )
+        if finding.unknowns:
+            certainty += "\nrests on unknown: " + ", ".join(finding.unknowns)
         procedural = (
             "—"
             if finding.procedural.status == "none"
             else (
                 "failed: "
-                + ", ".join(g.replace("_", " ") for g in finding.procedural.grounds)
+                + "; ".join(g.replace("_", " ") for g in finding.procedural.grounds)
                 + ("" if finding.procedural.certainty == "all_accounts" else " (some accounts)")
             )
         )
@@ -125,15 +134,7 @@ def _text_report(report: Report, *, color: bool, width: int) -> str:
         )
         if finding.contested_law:
             detail += f"\ncontested law: {', '.join(finding.contested_law)}"
-        table.add_row(
-            state_name(finding.state),
-            finding.person,
-            obligation_label(finding.obligation),
-            status,
-            certainty,
-            procedural,
-            detail,
-        )
+        table.add_row("  " + obligation_label(finding.obligation), status, certainty, procedural, detail)
     console.print(table)  # type: ignore[attr-defined]
     console.print(_footer(report))  # type: ignore[attr-defined]
     return buffer.getvalue()

@@ -1,0 +1,191 @@
+"""Every rule, switched on and off: a case in which it derives its conclusion, and the smallest change that
+stops it. Each row reads as the doctrine it tests; a last test fails the build if a rule has no row."""
+
+from __future__ import annotations
+
+import pytest
+
+from nonrefoulement.rules import load_rulebase
+
+from .builders import (
+    DEFENCES,
+    Change,
+    add,
+    adults_only,
+    drop,
+    edit,
+    fired,
+    individual,
+    person,
+    replace_state,
+    setting,
+    states,
+    variant,
+)
+
+BASE: tuple[Change, ...] = ()
+NO_REMOVAL = (drop("removal"),)
+DECIDED = (edit("removal", stage="decided"),)
+NO_RISK = (drop("risk"),)
+NO_GROUND = (edit("risk", grounds=[]),)
+ASSESSED = (edit("no-assessment", made=True),)
+STRICT_CUSTOM = (setting("customary", "strict"),)
+DEPARTURE = (
+    drop("removal"),
+    add(id="departure", kind="departure", person="p", origin="ITA", to="IRN", date="2015-06-01"),
+    add(id="exit", kind="exit_permission", state="ITA", person="p", to="IRN", date="2015-06-01"),
+)
+THIRD_STATE = (
+    states("ITA", "IRN", "TUR"),
+    edit("removal", to="TUR"),
+)
+KNOWN_PRACTICE = (
+    *THIRD_STATE,
+    add(id="practice", kind="practice", state="TUR", nationality="IRN", destination="IRN",
+        description="returns Iranians to Iran"),
+)
+REQUEST_ONLY = (
+    states("ITA", "IRN", "KOR"),
+    add(id="request", kind="request", state="KOR", requested_state="ITA", person="p"),
+)
+FOREIGN_AGENTS = (
+    edit("removal", by="IRN", manner="escorted_transfer"),
+    add(id="exit", kind="exit_permission", state="ITA", person="p", to="IRN", date="2015-06-01"),
+)
+
+# rule id: (changes under which it fires, changes under which it does not)
+RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
+    # time
+    "time.bound": (BASE, (replace_state("ITA", "BTN"),)),  # Bhutan: party to none of these treaties
+    "time.denunciation": ((replace_state("ITA", "GRC"),), BASE),  # Greece denounced the ECHR in 1969-70
+    # jurisdiction
+    "jurisdiction.territory": (BASE, NO_REMOVAL),
+    "jurisdiction.custody": (BASE, (edit("held", until="2015-05-15"),)),
+    "jurisdiction.ever_territory": (BASE, (drop("entry"),)),
+    "jurisdiction.ever_custody": (BASE, (drop("held"),)),
+    "jurisdiction.request_is_not_control": (REQUEST_ONLY, BASE),
+    # removal, consent, chain refoulement, children
+    "removal.by_own_agents": (BASE, NO_REMOVAL),
+    "removal.acquiescence": (FOREIGN_AGENTS, (edit("removal", by="IRN", manner="escorted_transfer"),)),
+    "removal.departure_without_genuine_consent": (DEPARTURE, (*DEPARTURE, adults_only)),
+    "consent.genuine": ((*DEPARTURE, adults_only), DEPARTURE),
+    "consent.vitiated_child_without_guardian": (DEPARTURE, (*DEPARTURE, adults_only)),
+    "consent.vitiated_custody_of_feared_state": (
+        (*DEPARTURE, adults_only, add(id="dprk-custody", kind="custody", person="p", by="IRN", territory="ITA",
+                                      date="2015-05-30")),
+        (*DEPARTURE, adults_only),
+    ),
+    "removal.to_another_state": (BASE, NO_REMOVAL),
+    "refoulement.direct": (BASE, NO_REMOVAL),
+    "refoulement.indirect": (KNOWN_PRACTICE, (*KNOWN_PRACTICE, edit("practice", sources=["report-late"]))),
+    "child.benefit_of_the_doubt": (BASE, (adults_only,)),
+    "child.unaccompanied": (BASE, (person(members=[{"count": 2, "age": {"min": 15, "max": 17}}]),)),
+    # risk
+    "risk.personal_factors": ((edit("risk", basis="personal"),), BASE),
+    "risk.systematically_exposed_group": (BASE, (edit("risk", basis="personal"),)),
+    "risk.general_pattern": ((add(id="pattern", kind="risk", destination="IRN", harms=["torture"],
+                                  basis="general_pattern", description="widespread torture"),), BASE),
+    "risk.past_harm_with_pattern": (
+        (edit("risk", basis="past_harm"), add(id="pattern", kind="risk", destination="IRN", harms=["torture"],
+                                              basis="general_pattern", description="widespread torture")),
+        (edit("risk", basis="past_harm"),),
+    ),
+    "risk.threat_to_life_or_freedom": (BASE, NO_GROUND),
+    "risk.torture_by_public_official": (BASE, (edit("risk", inflicted_by="non_state_actors"),)),
+    "risk.irreparable_harm": (BASE, (edit("risk", harms=["persecution", "arbitrary_detention"]),)),
+    "risk.ill_treatment": (BASE, (edit("risk", harms=["death", "persecution"]),)),
+    # Refugee Convention
+    "rc33.bound_by_convention": (BASE, (replace_state("ITA", "USA"),)),  # the USA: Protocol only
+    "rc33.bound_by_protocol": (BASE, (replace_state("ITA", "MYS"),)),  # Malaysia: neither
+    "rc.refugee_declaratory": (BASE, NO_GROUND),
+    "rc.asylum_seeker_presumptively_protected": (BASE, (drop("claim"),)),
+    "rc.several_nationalities": (
+        (person(other_nationalities=["TUR"]), states("ITA", "IRN"), setting("several_nationalities", "formal")),
+        (person(other_nationalities=["TUR"]),),
+    ),
+    "rc.exclusion_1F": ((add(id="1f", kind="exclusion", person="p", clause="a"),), BASE),
+    "rc33.exception_security": ((add(id="security", kind="danger_to_security", state="ITA", person="p"),), BASE),
+    "rc33.exception_serious_crime": (
+        (add(id="crime", kind="particularly_serious_crime", state="ITA", person="p", final_judgment=True,
+             danger_to_community=True),),
+        (add(id="crime", kind="particularly_serious_crime", state="ITA", person="p", final_judgment=True,
+             danger_to_community=False),),
+    ),
+    "rc33.engaged_refugee": (BASE, NO_GROUND),
+    "rc33.engaged_asylum_seeker": (BASE, (drop("claim"),)),
+    "rc33.breach": (BASE, (add(id="security", kind="danger_to_security", state="ITA", person="p"),)),
+    "rc33.prospective_breach": (DECIDED, BASE),
+    # CAT
+    "cat3.engaged": (BASE, (replace_state("ITA", "MYS"),)),  # Malaysia is not a party to CAT
+    "cat3.breach": (BASE, NO_RISK),
+    "cat3.prospective_breach": (DECIDED, BASE),
+    "cat3.procedural.individual_examination": (BASE, ASSESSED),
+    "cat3.procedural.collective_removal": (BASE, (individual,)),
+    # ICCPR
+    "iccpr7.engaged": (BASE, (replace_state("ITA", "CHN"),)),  # China signed the ICCPR, never ratified
+    "iccpr7.breach": (BASE, (edit("risk", harms=["persecution", "arbitrary_detention"]),)),
+    "iccpr7.prospective_breach": (DECIDED, BASE),
+    # CRC
+    "crc.child": (BASE, (adults_only,)),
+    "crc.engaged": (BASE, (adults_only,)),
+    "crc.breach": (BASE, NO_RISK),
+    "crc.prospective_breach": (DECIDED, BASE),
+    "crc.procedural.best_interests": (BASE, ASSESSED),
+    # ECHR
+    "echr3.engaged": (BASE, (replace_state("ITA", "AUS"),)),  # Australia: not a Council of Europe member
+    "echr3.breach": (BASE, NO_RISK),
+    "echr3.prospective_breach": (DECIDED, BASE),
+    "echr_p4_4.alien": (BASE, (states("IRN"), drop("removal"), drop("held"), edit("entry", territory="IRN"),
+                               edit("no-assessment", state="IRN"), edit("claim", state="IRN"),
+                               *[edit(f"defence-{d}", state="IRN") for d in DEFENCES])),
+    "echr_p4_4.engaged": (BASE, (individual,)),
+    "echr_p4_4.breach": (BASE, ASSESSED),
+    "echr_p4_4.prospective_breach": (DECIDED, BASE),
+    # customary law
+    "customary.engaged": (BASE, STRICT_CUSTOM),
+    "customary.breach_torture": (BASE, (edit("risk", harms=["persecution"]),)),
+    "customary.breach_persecution": (BASE, NO_GROUND),
+    "customary.prospective_breach": (DECIDED, BASE),
+    # why not engaged
+    "not_engaged.not_bound": ((replace_state("ITA", "MYS"),), (states("ITA"), drop("removal"), drop("risk"))),
+    "not_engaged.no_removal": (BASE, (states("ITA", "GRC"), edit("removal", to="GRC"),
+                                      add(id="back", kind="removal", person="p", by="GRC", origin="GRC",
+                                          to="ITA", manner="deportation", date="2015-07-01"),
+                                      drop("risk"))),
+    "not_engaged.state_of_origin": (BASE, (person(nationality=None),)),
+    "not_engaged.never_within_jurisdiction": (BASE, (add(id="home", kind="presence", person="p", territory="IRN",
+                                                         date="2010-01-01", until="2014-12-01"),)),
+    "not_engaged.not_within_jurisdiction_at_act": ((*THIRD_STATE, edit("removal", origin="TUR", to="IRN"),
+                                                    drop("held")), BASE),
+    "not_engaged.diplomatic_contact_only": (REQUEST_ONLY, BASE),
+    "not_engaged.not_a_child": ((adults_only,), BASE),
+    "not_engaged.not_a_refugee": ((drop("claim"), *NO_GROUND), BASE),
+    "not_engaged.customary_not_established": (STRICT_CUSTOM, BASE),
+    "not_engaged.not_an_alien": ((individual,), BASE),
+    # defences raised, each answered
+    **{f"defence.{d}": (BASE, (drop(f"defence-{d}"),)) for d in DEFENCES},
+}
+
+
+def _conditional_rules() -> list[str]:
+    """Rule ids of annotated rules with a body (declarations such as obligation/2 always hold)."""
+    return sorted(r.id for r in load_rulebase().catalogue.values() if not r.head.endswith("/fact"))
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
+def test_rule_fires(rule_id: str) -> None:
+    positive, _ = RULE_CASES[rule_id]
+    assert rule_id in fired(variant(*positive))
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULE_CASES))
+def test_rule_does_not_fire(rule_id: str) -> None:
+    _, negative = RULE_CASES[rule_id]
+    assert rule_id not in fired(variant(*negative))
+
+
+def test_every_rule_has_a_positive_and_a_negative_case() -> None:
+    missing = sorted(set(_conditional_rules()) - set(RULE_CASES))
+    assert not missing, f"rules without tests: {missing}"
+    stale = sorted(set(RULE_CASES) - set(_conditional_rules()))
+    assert not stale, f"tests for rules that no longer exist: {stale}"
