@@ -53,17 +53,41 @@ FOREIGN_AGENTS = (
     add(id="exit", kind="exit_permission", state="ITA", person="p", to="IRN", date="2015-06-01"),
 )
 
+US_UNDERSTANDING = (replace_state("ITA", "USA"), setting("substantial_grounds", "state_understanding"))
+EMBASSY = (
+    states("ITA", "IRN", "KOR"),
+    add(id="embassy", kind="shelter", person="p", state="KOR", territory="ITA", controlled=True,
+        date="2015-05-20", until="2015-06-01"),
+)
+INTERCEPTION = (
+    edit("removal", origin=None, manner="interception"),
+    edit("held", territory=None, location="vessel"),
+)
+HONG_KONG = (
+    replace_state("ITA", "CHN"),
+    edit("removal", origin="HKG"),
+    edit("held", territory="HKG"),
+    edit("entry", territory="HKG"),
+)
+ASSURANCE = add(id="assurance", kind="assurance", giver="IRN", receiver="ITA", person="p",
+                monitoring="independent", binding_authority=True)
+
 # rule id: (changes under which it fires, changes under which it does not)
 RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     # time
     "time.bound": (BASE, (replace_state("ITA", "BTN"),)),  # Bhutan: party to none of these treaties
     "time.denunciation": ((replace_state("ITA", "GRC"),), BASE),  # Greece denounced the ECHR in 1969-70
+    "time.bound_for_act": (BASE, NO_REMOVAL),
+    "time.territorial_application": (HONG_KONG, (replace_state("ITA", "CHN"),)),  # the RC does not reach Hong Kong
     # jurisdiction
     "jurisdiction.territory": (BASE, NO_REMOVAL),
     "jurisdiction.custody": (BASE, (edit("held", until="2015-05-15"),)),
     "jurisdiction.ever_territory": (BASE, (drop("entry"),)),
     "jurisdiction.ever_custody": (BASE, (drop("held"),)),
     "jurisdiction.request_is_not_control": (REQUEST_ONLY, BASE),
+    "jurisdiction.diplomatic_premises_under_control": (EMBASSY, (*EMBASSY, edit("embassy", controlled=False))),
+    "jurisdiction.ever_diplomatic_premises_under_control": (EMBASSY, (*EMBASSY, edit("embassy", controlled=False))),
+    "jurisdiction.presence_on_premises_is_not_control": ((*EMBASSY, edit("embassy", controlled=False)), EMBASSY),
     # removal, consent, chain refoulement, children
     "removal.by_own_agents": (BASE, NO_REMOVAL),
     "removal.acquiescence": (FOREIGN_AGENTS, (edit("removal", by="IRN", manner="escorted_transfer"),)),
@@ -75,9 +99,23 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
                                       date="2015-05-30")),
         (*DEPARTURE, adults_only),
     ),
+    "consent.vitiated_only_alternative_enforceable_removal": (
+        (*DEPARTURE, adults_only, edit("departure", alternative="enforceable_removal")),
+        (*DEPARTURE, adults_only, edit("departure", alternative="real")),
+    ),
+    "consent.vitiated_weighed_doubts": (
+        (*DEPARTURE, adults_only, edit("departure", in_detention=True, removal_pending=True)),
+        (*DEPARTURE, adults_only, edit("departure", in_detention=True)),
+    ),
     "removal.to_another_state": (BASE, NO_REMOVAL),
     "refoulement.direct": (BASE, NO_REMOVAL),
     "refoulement.indirect": (KNOWN_PRACTICE, (*KNOWN_PRACTICE, edit("practice", sources=["report-late"]))),
+    "refoulement.indirect_no_effective_procedure": (
+        (*THIRD_STATE, add(id="procedure", kind="asylum_procedure", state="TUR", effective=False,
+                           description="no effective procedure")),
+        (*THIRD_STATE, add(id="procedure", kind="asylum_procedure", state="TUR", effective=True,
+                           description="a real and effective procedure")),
+    ),
     "child.benefit_of_the_doubt": (BASE, (adults_only,)),
     "child.unaccompanied": (BASE, (person(members=[{"count": 2, "age": {"min": 15, "max": 17}}]),)),
     # risk
@@ -91,6 +129,13 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
         (edit("risk", basis="past_harm"),),
     ),
     "risk.threat_to_life_or_freedom": (BASE, NO_GROUND),
+    "risk.lawful_sanctions": (
+        (edit("risk", lawful_sanction_claimed=True, punished_for="ordinary_crime"),),
+        (edit("risk", lawful_sanction_claimed=True, punished_for="leaving_the_country"),),
+    ),
+    "risk.more_likely_than_not": ((edit("risk", likelihood="more_likely_than_not"),), BASE),
+    "risk.reliable_assurances": ((ASSURANCE,), (ASSURANCE, edit("assurance", monitoring="none"))),
+    "risk.dispelled_by_assurances": ((ASSURANCE,), (ASSURANCE, edit("assurance", track_record="breached"))),
     "risk.torture_by_public_official": (BASE, (edit("risk", inflicted_by="non_state_actors"),)),
     "risk.irreparable_harm": (BASE, (edit("risk", harms=["persecution", "arbitrary_detention"]),)),
     "risk.ill_treatment": (BASE, (edit("risk", harms=["death", "persecution"]),)),
@@ -104,6 +149,12 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
         (person(other_nationalities=["TUR"]),),
     ),
     "rc.exclusion_1F": ((add(id="1f", kind="exclusion", person="p", clause="a"),), BASE),
+    **{
+        f"rc.{rule}": ((add(id="bar", kind="status_bar", person="p", article=article, description="bar"),), BASE)
+        for rule, article in (("cessation_1C", "1C"), ("unrwa_1D", "1D"), ("rights_of_nationals_1E", "1E"))
+    },
+    "rc.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),  # Turkey: events in Europe only
+    "rc33.extraterritorial_act": ((*INTERCEPTION, setting("rc33_extraterritorial", "sale")), INTERCEPTION),
     "rc33.exception_security": ((add(id="security", kind="danger_to_security", state="ITA", person="p"),), BASE),
     "rc33.exception_serious_crime": (
         (add(id="crime", kind="particularly_serious_crime", state="ITA", person="p", final_judgment=True,
@@ -118,6 +169,12 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     # CAT
     "cat3.engaged": (BASE, (replace_state("ITA", "MYS"),)),  # Malaysia is not a party to CAT
     "cat3.breach": (BASE, NO_RISK),
+    "cat3.substantial_grounds": (BASE, NO_RISK),
+    "cat3.higher_threshold": (US_UNDERSTANDING, (replace_state("ITA", "USA"),)),
+    "cat3.substantial_grounds_state_understanding": (
+        (*US_UNDERSTANDING, edit("risk", likelihood="more_likely_than_not")),
+        US_UNDERSTANDING,
+    ),
     "cat3.prospective_breach": (DECIDED, BASE),
     "cat3.procedural.individual_examination": (BASE, ASSESSED),
     "cat3.procedural.collective_removal": (BASE, (individual,)),
@@ -159,6 +216,9 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
                                                     drop("held")), BASE),
     "not_engaged.diplomatic_contact_only": (REQUEST_ONLY, BASE),
     "not_engaged.not_a_child": ((adults_only,), BASE),
+    "not_engaged.presence_without_control": ((*EMBASSY, edit("embassy", controlled=False)), EMBASSY),
+    "not_engaged.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),
+    "not_engaged.extraterritorial_sale": ((*INTERCEPTION, setting("rc33_extraterritorial", "sale")), INTERCEPTION),
     "not_engaged.not_a_refugee": ((drop("claim"), *NO_GROUND), BASE),
     "not_engaged.customary_not_established": (STRICT_CUSTOM, BASE),
     "not_engaged.not_an_alien": ((individual,), BASE),

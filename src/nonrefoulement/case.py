@@ -181,7 +181,17 @@ class FactBase(Model):
     def states(self) -> list[str]:
         """Every state code the fact names (for consistency checks)."""
         names: list[str] = []
-        for field in ("state", "by", "territory", "origin", "to", "destination", "requested_state"):
+        for field in (
+            "state",
+            "by",
+            "territory",
+            "origin",
+            "to",
+            "destination",
+            "requested_state",
+            "giver",
+            "receiver",
+        ):
             value = getattr(self, field, None)
             if isinstance(value, str):
                 names.append(value)
@@ -205,7 +215,15 @@ class Custody(FactBase):
     kind: Literal["custody"]
     person: Identifier
     by: StateCode = Field(description="The state whose agents held the person.")
-    territory: StateCode = Field(description="Where the person was held.")
+    territory: StateCode | None = Field(
+        description="Whose territory the person was held in; null outside any state's territory "
+        "(the high seas)."
+    )
+    location: Literal["land", "vessel", "aircraft", "frontier", "embassy"] = Field(
+        default="land",
+        description="Where the agents held the person: on land, on the state's vessel or aircraft, "
+        "at the frontier, or on diplomatic premises.",
+    )
     place: Text | None = None
     date: When
     until: When | None = None
@@ -228,7 +246,9 @@ class Removal(FactBase):
     kind: Literal["removal"]
     person: Identifier
     by: StateCode = Field(description="The state whose agents carried out or decided the removal.")
-    origin: StateCode = Field(description="The territory the person was removed from.")
+    origin: StateCode | None = Field(
+        description="The territory the person was removed from; null for the high seas (an interception)."
+    )
     to: StateCode = Field(
         description="The destination state; for a handover, the state whose agents received "
         "the person, wherever the handover took place."
@@ -247,6 +267,16 @@ class Departure(FactBase):
     origin: StateCode
     to: StateCode
     claimed_voluntary: bool = Field(default=True, description="The departure is said to have been by choice.")
+    alternative: Literal["real", "enforceable_removal", "none", "unknown"] = Field(
+        default="unknown",
+        description="What the person could do instead: a real alternative (contest the decision, stay "
+        "while it is examined), only an enforceable removal, none, or unknown.",
+    )
+    in_detention: bool | None = Field(default=None, description="Detained when the choice was made.")
+    unhcr_access: bool | None = Field(
+        default=None, description="Had access to UNHCR (or counsel) before leaving."
+    )
+    removal_pending: bool | None = Field(default=None, description="A removal decision was pending.")
     means: Text | None = None
     date: When | None = None
     event: Identifier | None = None
@@ -291,6 +321,17 @@ class Risk(FactBase):
     )
     inflicted_by: Literal["public_officials", "non_state_actors", "non_state_actors_with_acquiescence"] = (
         "public_officials"
+    )
+    likelihood: Literal["real_risk", "more_likely_than_not"] = Field(
+        default="real_risk",
+        description="How likely the evidence shows the harm to be: a real risk, or more likely than not (the "
+        "threshold of the USA's understanding of CAT Art 3).",
+    )
+    lawful_sanction_claimed: bool = Field(
+        default=False, description="The destination claims the harm is a lawful sanction (punishment)."
+    )
+    punished_for: Literal["leaving_the_country", "political_opinion", "religion", "ordinary_crime"] | None = (
+        Field(default=None, description="What the feared punishment would be for, where it is a punishment.")
     )
     basis: Literal["personal", "group", "general_pattern", "past_harm"] = Field(
         description="personal: factors specific to the person; group: membership of a group systematically "
@@ -383,6 +424,54 @@ class SeriousCrime(FactBase):
     danger_to_community: bool
 
 
+class Shelter(FactBase):
+    """The person was on a state's diplomatic premises (an embassy or consulate) in another state's
+    territory."""
+
+    kind: Literal["shelter"]
+    person: Identifier
+    state: StateCode = Field(description="The state whose embassy or consulate it is.")
+    territory: StateCode = Field(description="The state in whose territory the premises are.")
+    controlled: bool = Field(
+        description="Whether the sending state's agents exercised de facto control over the "
+        "person (presence alone is not control)."
+    )
+    date: When
+    until: When | None = None
+
+
+class Assurance(FactBase):
+    """Diplomatic assurances the destination gave the removing state about the person's treatment."""
+
+    kind: Literal["assurance"]
+    giver: StateCode
+    receiver: StateCode
+    person: Identifier
+    monitoring: Literal["independent", "ineffective", "none"]
+    binding_authority: bool = Field(description="Given by an authority able to bind the giving state.")
+    track_record: Literal["respected", "breached", "unknown"] = "unknown"
+    date: When | None = None
+
+
+class AsylumProcedure(FactBase):
+    """Whether a state offers a real and effective asylum procedure (relevant to onward removal)."""
+
+    kind: Literal["asylum_procedure"]
+    state: StateCode
+    effective: bool
+    description: Text
+
+
+class StatusBar(FactBase):
+    """Art 1C (cessation), 1D (UNRWA protection or assistance) or 1E (rights of nationals in the country of
+    residence): the person falls outside the Refugee Convention's definition."""
+
+    kind: Literal["status_bar"]
+    person: Identifier
+    article: Literal["1C", "1D", "1E"]
+    description: Text
+
+
 class Exclusion(FactBase):
     """Art 1F: serious reasons for considering the person committed an excludable act."""
 
@@ -406,7 +495,11 @@ Fact = Annotated[
     | DefenceClaim
     | SecurityDanger
     | SeriousCrime
-    | Exclusion,
+    | Exclusion
+    | Shelter
+    | Assurance
+    | AsylumProcedure
+    | StatusBar,
     Field(discriminator="kind"),
 ]
 
@@ -426,6 +519,10 @@ FACT_KINDS: tuple[str, ...] = (
     "danger_to_security",
     "particularly_serious_crime",
     "exclusion",
+    "shelter",
+    "assurance",
+    "asylum_procedure",
+    "status_bar",
 )
 
 

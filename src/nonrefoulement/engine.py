@@ -192,11 +192,7 @@ def evaluate(
                 certainty="all_accounts" if status_rank == status_all_rank else "some_accounts",
                 accounts=accounts_for,
                 unknowns=unknowns,
-                contested_law=sorted(
-                    str(s.arguments[2].name)
-                    for s in by_kind["contested_law"]
-                    if s.arguments[0].name == obligation and s.arguments[1].string == person
-                ),
+                contested_law=_contested_law(key, by_kind),
                 procedural=procedural,
                 citation=citations[obligation],
                 reasons=_reasons(key, status_rank, brave, cautious),
@@ -306,6 +302,10 @@ def _procedural(
         certainty="all_accounts" if may == must else "some_accounts",
         grounds=grounds,
     )
+
+
+def _contested_law(key: Key, by_kind: dict[str, list[Symbol]]) -> list[str]:
+    return sorted({atom.arguments[3].name for atom in by_kind["contested_law"] if _key(atom) == key})
 
 
 def _acts(key: Key, status: str, by_kind: dict[str, list[Symbol]]) -> list[str]:

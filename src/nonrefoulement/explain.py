@@ -17,6 +17,8 @@ from clingo import Function, Symbol, SymbolType
 
 from .case import (
     Assessment,
+    Assurance,
+    AsylumProcedure,
     Case,
     Custody,
     DefenceClaim,
@@ -28,6 +30,8 @@ from .case import (
     Removal,
     Request,
     Risk,
+    Shelter,
+    StatusBar,
     Timing,
     earliest,
     latest,
@@ -490,12 +494,16 @@ def describe_fact(fact: FactBase, explainer: Explainer) -> str:
     """A plain sentence for a case fact (its own words, not a legal conclusion)."""
     person = getattr(fact, "person", None)
     who = explainer._person(person) if isinstance(person, str) else ""
-    s = state_name
+
+    def s(code: str | None) -> str:
+        return "the high seas" if code is None else state_name(code)
+
     match fact:
         case Presence():
             return f"{who} were in {s(fact.territory)} (entry: {fact.entry})"
         case Custody():
-            return f"{who} were held by agents of {s(fact.by)} in {s(fact.territory)}"
+            where = "" if fact.location == "land" else f" ({fact.location})"
+            return f"{who} were held by agents of {s(fact.by)} in {s(fact.territory)}{where}"
         case Removal():
             manner = fact.manner.replace("_", " ")
             return (
@@ -519,6 +527,23 @@ def describe_fact(fact: FactBase, explainer: Explainer) -> str:
             return f"{s(fact.state)} argued: {fact.defence.replace('_', ' ')}"
         case Timing():
             return f"the event {fact.event} took place on the date given by this account"
+        case Shelter():
+            control = (
+                "under the control of its agents" if fact.controlled else "without control by its agents"
+            )
+            return (
+                f"{who} were on the diplomatic premises of {s(fact.state)} in {s(fact.territory)}, {control}"
+            )
+        case Assurance():
+            return (
+                f"{s(fact.giver)} gave {s(fact.receiver)} assurances about {who} (monitoring: "
+                f"{fact.monitoring}; track record: {fact.track_record})"
+            )
+        case AsylumProcedure():
+            quality = "a real and effective" if fact.effective else "no effective"
+            return f"{s(fact.state)} had {quality} asylum procedure: {fact.description}"
+        case StatusBar():
+            return f"{who}: Art. {fact.article} — {fact.description}"
     return f"{type(fact).__name__} ({fact.id})"
 
 

@@ -12,6 +12,8 @@ from clingo import Function, Number, String, Symbol
 
 from .case import (
     Assessment,
+    Assurance,
+    AsylumProcedure,
     Case,
     Custody,
     DefenceClaim,
@@ -27,11 +29,14 @@ from .case import (
     Risk,
     SecurityDanger,
     SeriousCrime,
+    Shelter,
+    StatusBar,
     Timing,
     When,
     earliest,
     latest,
 )
+from .states import EUROPE, TERRITORY_OF
 from .treaties import TreatyData
 
 EPOCH = dt.date(1970, 1, 1)
@@ -141,14 +146,15 @@ def _kind(fact: FactBase, fid: Symbol) -> Iterator[Symbol]:
         case Presence():
             yield _atom("presence_fact", fid, _s(fact.person), _s(fact.territory), _c(fact.entry))
         case Custody():
-            yield _atom("custody_fact", fid, _s(fact.person), _s(fact.by), _s(fact.territory))
+            yield _atom("custody_fact", fid, _s(fact.person), _s(fact.by), _place(fact.territory))
+            yield _atom("custody_location", fid, _c(fact.location))
         case Removal():
             yield _atom(
                 "removal_fact",
                 fid,
                 _s(fact.person),
                 _s(fact.by),
-                _s(fact.origin),
+                _place(fact.origin),
                 _s(fact.to),
                 _c(fact.manner),
                 _c(fact.stage),
@@ -157,6 +163,15 @@ def _kind(fact: FactBase, fid: Symbol) -> Iterator[Symbol]:
             yield _atom("departure_fact", fid, _s(fact.person), _s(fact.origin), _s(fact.to))
             if fact.claimed_voluntary:
                 yield _atom("claimed_voluntary_fact", fid)
+            yield _atom("departure_alternative", fid, _c(fact.alternative))
+            doubts = {
+                "in_detention": fact.in_detention,
+                "removal_pending": fact.removal_pending,
+                "no_unhcr_access": fact.unhcr_access is False,
+            }
+            for doubt, present in doubts.items():
+                if present:
+                    yield _atom("consent_doubt", fid, _c(doubt))
         case ExitPermission():
             yield _atom("exit_permission_fact", fid, _s(fact.state), _s(fact.person), _s(fact.to))
         case Timing():
@@ -169,6 +184,11 @@ def _kind(fact: FactBase, fid: Symbol) -> Iterator[Symbol]:
             )
         case Risk():
             yield _atom("risk_fact", fid, _s(fact.destination), _c(fact.basis), _c(fact.inflicted_by))
+            yield _atom("risk_likelihood", fid, _c(fact.likelihood))
+            if fact.lawful_sanction_claimed:
+                yield _atom("lawful_sanction_claimed", fid)
+            if fact.punished_for is not None:
+                yield _atom("punished_for", fid, _c(fact.punished_for))
             for person in fact.persons_concerned:
                 yield _atom("risk_concerns", fid, _s(person))
             for harm in fact.harms:
@@ -204,11 +224,52 @@ def _kind(fact: FactBase, fid: Symbol) -> Iterator[Symbol]:
             )
         case Exclusion():
             yield _atom("exclusion_fact", fid, _s(fact.person), _c(fact.clause))
+        case Shelter():
+            yield _atom(
+                "shelter_fact",
+                fid,
+                _s(fact.person),
+                _s(fact.state),
+                _s(fact.territory),
+                _yes_no(fact.controlled),
+            )
+        case Assurance():
+            yield _atom(
+                "assurance_fact",
+                fid,
+                _s(fact.giver),
+                _s(fact.receiver),
+                _s(fact.person),
+                _c(fact.monitoring),
+                _yes_no(fact.binding_authority),
+                _c(fact.track_record),
+            )
+        case AsylumProcedure():
+            yield _atom("asylum_procedure_fact", fid, _s(fact.state), _yes_no(fact.effective))
+        case StatusBar():
+            yield _atom("status_bar_fact", fid, _s(fact.person), _c("article_" + fact.article))
         case _:  # pragma: no cover - the schema admits no other kind
             raise TypeError(f"unhandled fact kind {type(fact).__name__}")
 
 
+def _place(code: str | None) -> Symbol:
+    """A territory (its code) or, where the case gives none, the high seas."""
+    return Function("high_seas") if code is None else String(code)
+
+
+def _geography(case: Case) -> Iterator[Symbol]:
+    """Which codes are territories of which states (Hong Kong, Macao), and which states are in Europe
+    (for a geographic limitation under Refugee Convention Art 1B(1)(a))."""
+    named = set(case.states) | {p.nationality for p in case.persons if p.nationality}
+    for code in sorted(named):
+        if code in TERRITORY_OF:
+            yield _atom("territory_of", _s(code), _s(TERRITORY_OF[code]))
+        if code in EUROPE:
+            yield _atom("european", _s(code))
+
+
 def _treaties(case: Case, data: TreatyData) -> Iterator[Symbol]:
+    yield from _geography(case)
     for code in case.states:
         for row in data.rows_for(code):
             state, treaty = _s(code), _c(row.treaty)
@@ -219,6 +280,14 @@ def _treaties(case: Case, data: TreatyData) -> Iterator[Symbol]:
                 yield _atom("ceased", state, treaty, Number(day_number(row.date)))
             elif row.action == "signature":
                 yield _atom("signed", state, treaty, Number(day_number(row.date)))
+            for excluded in row.territorial_exclusions:
+                yield _atom("territory_excluded", state, treaty, _s(excluded))
             for declaration in row.declarations:
-                if declaration.kind == "geographic_limitation" and declaration.withdrawn is None:
+                if declaration.withdrawn is not None:
+                    continue
+                if declaration.kind == "geographic_limitation":
                     yield _atom("geographic_limitation", state, treaty)
+                elif declaration.kind == "understanding" and "more likely than not" in (
+                    declaration.text or ""
+                ):
+                    yield _atom("understanding", state, treaty, _c("more_likely_than_not"))

@@ -319,9 +319,11 @@ def check_consistency(case: Case) -> list[Problem]:
             "destination",
             "requested_state",
             "nationality",
+            "giver",
+            "receiver",
         ):
             named = getattr(fact, field, None)
-            if isinstance(named, str) and named not in states:
+            if isinstance(named, str) and named not in states and TERRITORY_OF.get(named) not in states:
                 problems.append(
                     Problem(
                         f"state {named!r} is not listed in the case's `states`"
@@ -425,6 +427,9 @@ def _path_text(path: Path) -> str:
 def _suggest(word: str, options: set[str] | frozenset[str]) -> str:
     close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+TERRITORY_OF = {"HKG": "CHN", "MAC": "CHN"}  # territories usable where their state is listed (states.py)
 
 
 def _known_states() -> frozenset[str]:
