@@ -1,16 +1,21 @@
 """The engine: one fresh clingo Control per case, the parsed rules added once per process, the case's facts
 added through the backend, grounded once, then solved in brave and cautious mode (what may hold and what
-must hold across every scenario), and under assumptions for witnesses and the accounts a finding rests on.
+must hold across every scenario), and under assumptions for witnesses and the choices a finding rests on.
+
+A *scenario* is one choice of account for every contested point and of truth for every unknown fact. The
+engine never enumerates scenarios: brave consequences give the strongest status in some scenario,
+cautious consequences the strongest status in every scenario (``at_least/4`` in ``rules/findings.lp``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import clingo
-from clingo import Function, String, Symbol
+from clingo import Function, Number, String, Symbol
 
 from .case import Case
 from .errors import UsageError
@@ -26,13 +31,15 @@ from .findings import (
     SourceRef,
 )
 from .rules import RuleBase, load_rulebase
+from .treaties import TreatyData, treaty_data
 
 if TYPE_CHECKING:
     from .explain import Explainer
-from .treaties import TreatyData, treaty_data
 
 Key = tuple[str, str, str]
-_STATUS_ATOMS = {"engaged": 1, "prospective_breach": 2, "breach": 3}
+Literal = tuple[Symbol, bool]
+OBLIGATION_ORDER = ("rc33", "cat3", "iccpr7", "crc", "echr3", "echr_p4_4", "customary")
+MAX_PAIR_CHOICES = 24  # how many undecided choices are tried in pairs when no single choice decides
 
 
 class Scenarios:
@@ -65,14 +72,18 @@ class Scenarios:
         atom = self.control.symbolic_atoms[symbol]
         return None if atom is None else int(atom.literal)
 
-    def _solve(self, mode: str, models: int, assume: Iterable[Symbol], *, shown: bool) -> list[Symbol] | None:
+    def _solve(
+        self, mode: str, models: int, assume: Iterable[Literal], *, shown: bool
+    ) -> list[Symbol] | None:
         """The last model of a solve in ``mode`` under the assumptions, or None if none satisfies them."""
         literals = list(self.fixed)
-        for symbol in assume:
+        for symbol, truth in assume:
             literal = self._literal(symbol)
             if literal is None:
-                return None  # an atom the grounding never produced cannot be assumed true
-            literals.append(literal)
+                if truth:
+                    return None  # an atom the grounding never produced cannot be assumed true
+                continue  # ... and is false anyway
+            literals.append(literal if truth else -literal)
         solve = self.control.configuration.solve
         assert isinstance(solve, clingo.Configuration)
         solve.enum_mode = mode
@@ -85,14 +96,149 @@ class Scenarios:
                 last = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
         return last
 
-    def consequences(self, mode: str, assume: Iterable[Symbol] = ()) -> set[Symbol] | None:
+    def consequences(self, mode: str, assume: Iterable[Literal] = ()) -> set[Symbol] | None:
         """Brave or cautious consequences (shown atoms), or None if no scenario satisfies the assumptions."""
         last = self._solve(mode, 0, assume, shown=True)
         return None if last is None else set(last)
 
-    def witness(self, assume: Iterable[Symbol] = ()) -> list[Symbol] | None:
+    def witness(self, assume: Iterable[Literal] = ()) -> list[Symbol] | None:
         """Every atom of one scenario satisfying the assumptions (for explanations)."""
         return self._solve("auto", 1, assume, shown=False)
+
+
+@dataclass
+class Consequences:
+    """Brave or cautious consequences, indexed by predicate and by finding."""
+
+    atoms: set[Symbol]
+    by_finding: dict[tuple[str, Key], list[Symbol]] = field(default_factory=lambda: defaultdict(list))
+    by_name: dict[str, list[Symbol]] = field(default_factory=lambda: defaultdict(list))
+    ranks: dict[Key, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for atom in self.atoms:
+            name = atom.name
+            self.by_name[name].append(atom)
+            if name in FINDING_PREDICATES and len(atom.arguments) >= 3:
+                key = finding_key(atom)
+                self.by_finding[(name, key)].append(atom)
+                if name == "at_least":
+                    self.ranks[key] = max(self.ranks.get(key, 0), atom.arguments[3].number)
+
+    def of(self, name: str, key: Key) -> list[Symbol]:
+        return self.by_finding.get((name, key), [])
+
+
+FINDING_PREDICATES = frozenset({
+    "at_least", "engaged", "prospective_breach", "breach", "not_engaged", "procedural_breach",
+    "procedurally_failed", "contested_law",
+})  # fmt: skip
+
+
+def finding_key(atom: Symbol) -> Key:
+    state, obligation, person = atom.arguments[:3]
+    return state.string, obligation.name, person.string
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice a scenario makes: an account of a point, or the truth of an unknown fact."""
+
+    label: str
+    literal: Literal
+    opposite: Literal | None = None  # for an unknown fact: the same atom, other truth
+
+
+def _choices(case: Case, retracted: frozenset[str], fixed: Sequence[tuple[str, str]]) -> list[Choice]:
+    fixed_points = {point for point, _ in fixed}
+    out: list[Choice] = []
+    for point in case.contested_points:
+        if point.id in fixed_points:
+            continue
+        for account in point.accounts:
+            atom = Function("chosen", [String(point.id), String(account.id)])
+            out.append(Choice(f"{point.id}={account.id}", (atom, True)))
+    for fact in case.facts:
+        if fact.unknown and fact.id not in retracted:
+            atom = Function("holds", [String(fact.id)])
+            out.append(Choice(fact.id, (atom, True), (atom, False)))
+            out.append(Choice(f"not {fact.id}", (atom, False), (atom, True)))
+    return out
+
+
+@dataclass
+class Dependence:
+    accounts: list[str]
+    unknowns: list[str]
+    holds_if: list[list[str]]
+    fails_if: list[list[str]]
+
+
+def _compatible(scenarios: Scenarios, choices: list[Choice], assume: list[Literal]) -> set[str] | None:
+    """The choices that some scenario satisfying the assumptions makes (None: no such scenario)."""
+    brave = scenarios.consequences("brave", assume)
+    if brave is None:
+        return None
+    cautious = scenarios.consequences("cautious", assume) or set()
+    out: set[str] = set()
+    for choice in choices:
+        atom, truth = choice.literal
+        if (truth and atom in brave) or (not truth and atom not in cautious):
+            out.add(choice.label)
+    return out
+
+
+def _dependence(
+    scenarios: Scenarios, target: Symbol, certain: bool, choices: list[Choice], all_accounts: list[str]
+) -> Dependence:
+    """The choices a status depends on: those compatible with it, the unknown facts it needs, and the minimal
+    sets of choices (one, else two) under which it holds in every scenario, and under which it fails."""
+    if certain:
+        return Dependence(list(all_accounts), [], [], [])
+    holds = _compatible(scenarios, choices, [(target, True)]) or set()
+    fails = _compatible(scenarios, choices, [(target, False)]) or set()
+    accounts = sorted(c.label for c in choices if c.opposite is None and c.label in holds)
+    unknowns = sorted(
+        c.label
+        for c in choices
+        if c.opposite is not None
+        and c.label in holds
+        and c.label not in fails
+        and _opposite_label(c) not in holds
+    )
+    holds_if = [[c.label] for c in choices if c.label in holds and c.label not in fails]
+    fails_if = [[c.label] for c in choices if c.label in fails and c.label not in holds]
+    if not holds_if:
+        holds_if = _pairs(scenarios, choices, target, holds, fails, status=True)
+    if not fails_if:
+        fails_if = _pairs(scenarios, choices, target, holds, fails, status=False)
+    return Dependence(accounts, unknowns, sorted(holds_if), sorted(fails_if))
+
+
+def _opposite_label(choice: Choice) -> str:
+    return choice.label[4:] if choice.label.startswith("not ") else f"not {choice.label}"
+
+
+def _pairs(
+    scenarios: Scenarios,
+    choices: list[Choice],
+    target: Symbol,
+    holds: set[str],
+    fails: set[str],
+    *,
+    status: bool,
+) -> list[list[str]]:
+    """Pairs {c, d} of undecided choices under which the status holds (or fails) in every scenario: for each
+    undecided c, the choices d compatible with c and the status but never with c and its opposite."""
+    undecided = [c for c in choices if c.label in holds and c.label in fails][:MAX_PAIR_CHOICES]
+    found: set[tuple[str, str]] = set()
+    for choice in undecided:
+        this = _compatible(scenarios, choices, [choice.literal, (target, status)]) or set()
+        other = _compatible(scenarios, choices, [choice.literal, (target, not status)]) or set()
+        for label in this - other:
+            if label != choice.label and label in {c.label for c in undecided}:
+                found.add(tuple(sorted((choice.label, label))))  # type: ignore[arg-type]
+    return [list(pair) for pair in sorted(found)]
 
 
 def resolve_settings(rulebase: RuleBase, given: Mapping[str, str] | None) -> dict[str, str]:
@@ -125,59 +271,79 @@ def _fixed_accounts(case: Case, accounts: Mapping[str, str] | None) -> list[tupl
     return sorted(fixed)
 
 
+def _check_fact_ids(case: Case, ids: frozenset[str], what: str) -> None:
+    missing = sorted(ids - {f.id for f in case.facts})
+    if missing:
+        raise UsageError(f"no fact with id {', '.join(map(repr, missing))} to {what}")
+
+
+def assume_facts(case: Case, assume: Iterable[str]) -> Case:
+    """The case with the given facts holding in every scenario (no longer unknown or tied to an account)."""
+    ids = frozenset(assume)
+    _check_fact_ids(case, ids, "assume")
+    if not ids:
+        return case
+    facts = [
+        f.model_copy(update={"unknown": False, "account": None}) if f.id in ids else f for f in case.facts
+    ]
+    return case.model_copy(update={"facts": facts})
+
+
 def evaluate(
     case: Case,
     *,
     settings: Mapping[str, str] | None = None,
     accounts: Mapping[str, str] | None = None,
     retract: Iterable[str] = (),
+    assume: Iterable[str] = (),
     explain: bool = True,
     rulebase: RuleBase | None = None,
 ) -> Report:
     """Evaluate a case: one finding per (state, obligation, person), with may/must status and certainty.
 
     ``settings`` chooses contested-law doctrines (``{"customary": "strict"}``); ``accounts`` fixes the
-    account of contested points (``{"laos-act": "deported-to-china"}``); ``retract`` withdraws facts by id.
+    account of contested points (``{"laos-act": "deported-to-china"}``); ``retract`` withdraws facts by id;
+    ``assume`` makes facts (unknown, or of one account) hold in every scenario.
     """
     rulebase = rulebase or load_rulebase()
     chosen_settings = resolve_settings(rulebase, settings)
     fixed = _fixed_accounts(case, accounts)
     retracted = frozenset(retract)
-    unknown_ids = {f.id for f in case.facts} | set()
-    missing = sorted(retracted - unknown_ids)
-    if missing:
-        raise UsageError(f"no fact with id {', '.join(map(repr, missing))} to retract")
+    _check_fact_ids(case, retracted, "retract")
+    assumed = sorted(set(assume))
+    case = assume_facts(case, assumed)
     scenarios = Scenarios(case, rulebase, treaty_data(), chosen_settings, fixed, retracted)
-    brave = scenarios.consequences("brave")
-    if brave is None:
+    brave_atoms = scenarios.consequences("brave")
+    if brave_atoms is None:
         raise UsageError("no scenario is consistent with the accounts fixed")
-    cautious = scenarios.consequences("cautious") or set()
-
-    may = _ranks(brave)
-    must = _ranks(cautious)
+    brave = Consequences(brave_atoms)
+    cautious = Consequences(scenarios.consequences("cautious") or set())
     all_accounts = [f"{p.id}={a.id}" for p in case.contested_points for a in p.accounts]
-    unknown_facts = sorted(f.id for f in case.facts if f.unknown and f.id not in retracted)
-    by_kind = _index(brave)
-    citations = {o: _citation(rulebase, o) for (_, o, _) in may}
+    fixed_labels = [f"{p}={a}" for p, a in fixed]
+    if fixed:
+        fixed_points = {p for p, _ in fixed}
+        all_accounts = [a for a in all_accounts if a.split("=")[0] not in fixed_points] + fixed_labels
+    choices = _choices(case, retracted, fixed)
+
+    from .explain import Explainer
 
     findings: list[Finding] = []
     witnesses: list[tuple[set[Symbol], Explainer]] = []
-    from .explain import Explainer
-
-    for key in sorted(may, key=_order(case)):
+    for key in sorted(brave.ranks, key=_order(case)):
         state, obligation, person = key
-        status_rank, status_all_rank = may[key], must.get(key, 0)
+        status_rank, status_all_rank = brave.ranks[key], cautious.ranks.get(key, 0)
         status, status_all = STATUSES[status_rank], STATUSES[status_all_rank]
         target = _at_least(key, status_rank)
-        accounts_for, unknowns = _dependence(
-            scenarios, target, status_rank == status_all_rank, all_accounts, unknown_facts
+        dependence = _dependence(
+            scenarios, target, status_rank == status_all_rank, choices, sorted(all_accounts)
         )
-        procedural = _procedural(key, brave, cautious, by_kind)
+        if fixed and status_rank != status_all_rank:
+            dependence.accounts = sorted(set(dependence.accounts) | set(fixed_labels))
         explanation = None
         if explain:
             explainer = next((e for atoms, e in witnesses if target in atoms), None)
             if explainer is None:
-                atoms = set(scenarios.witness([target]) or [])
+                atoms = set(scenarios.witness([(target, True)]) or [])
                 explainer = Explainer(case, rulebase, atoms)
                 witnesses.append((atoms, explainer))
             explanation = explainer.finding(key, status)
@@ -186,17 +352,19 @@ def evaluate(
                 state=state,
                 obligation=obligation,
                 person=person,
-                acts=_acts(key, status, by_kind),
+                acts=_acts(key, status, brave),
                 status=status,
                 status_all=status_all,
                 certainty="all_accounts" if status_rank == status_all_rank else "some_accounts",
-                accounts=accounts_for,
-                unknowns=unknowns,
-                contested_law=_contested_law(key, by_kind),
-                procedural=procedural,
-                citation=citations[obligation],
+                accounts=dependence.accounts,
+                unknowns=dependence.unknowns,
+                holds_if=dependence.holds_if,
+                fails_if=dependence.fails_if,
+                contested_law=sorted({a.arguments[3].name for a in brave.of("contested_law", key)}),
+                procedural=_procedural(key, brave, cautious),
+                citation=_citation(rulebase, obligation),
                 reasons=_reasons(key, status_rank, brave, cautious),
-                defences=_defences(state, person, by_kind, rulebase),
+                defences=_defences(state, person, brave, rulebase),
                 explanation=explanation,
             )
         )
@@ -205,8 +373,9 @@ def evaluate(
             id=case.id, title=case.title, hypothetical=case.hypothetical, as_of=case.as_of.isoformat()
         ),
         settings=chosen_settings,
-        fixed_accounts=[f"{p}={a}" for p, a in fixed],
+        fixed_accounts=fixed_labels,
         retracted=sorted(retracted),
+        assumed=assumed,
         contested_points=[
             PointSummary(id=p.id, question=p.question, accounts=[a.id for a in p.accounts])
             for p in case.contested_points
@@ -231,38 +400,15 @@ def _citation(rulebase: RuleBase, obligation: str) -> str:
     return info.cite if info is not None else obligation
 
 
-def _key(symbol: Symbol) -> Key:
-    state, obligation, person = symbol.arguments[:3]
-    return state.string, obligation.name, person.string
-
-
-def _ranks(atoms: set[Symbol]) -> dict[Key, int]:
-    ranks: dict[Key, int] = {}
-    for atom in atoms:
-        if atom.name == "at_least" and len(atom.arguments) == 4:
-            key = _key(atom)
-            ranks[key] = max(ranks.get(key, 0), atom.arguments[3].number)
-    return ranks
-
-
-def _index(atoms: set[Symbol]) -> dict[str, list[Symbol]]:
-    index: dict[str, list[Symbol]] = defaultdict(list)
-    for atom in atoms:
-        index[atom.name].append(atom)
-    return index
-
-
 def _at_least(key: Key, rank: int) -> Symbol:
     state, obligation, person = key
-    return Function("at_least", [String(state), Function(obligation), String(person), clingo.Number(rank)])
+    return Function("at_least", [String(state), Function(obligation), String(person), Number(rank)])
 
 
 def _order(case: Case) -> Callable[[Key], tuple[int, int, int, str]]:
     states = {code: i for i, code in enumerate(case.states)}
     persons = {p.id: i for i, p in enumerate(case.persons)}
-    obligations = {
-        o: i for i, o in enumerate(("rc33", "cat3", "iccpr7", "crc", "echr3", "echr_p4_4", "customary"))
-    }
+    obligations = {o: i for i, o in enumerate(OBLIGATION_ORDER)}
 
     def key(item: Key) -> tuple[int, int, int, str]:
         return (states.get(item[0], 99), persons.get(item[2], 99), obligations.get(item[1], 99), item[1])
@@ -270,63 +416,32 @@ def _order(case: Case) -> Callable[[Key], tuple[int, int, int, str]]:
     return key
 
 
-def _dependence(
-    scenarios: Scenarios, target: Symbol, certain: bool, all_accounts: list[str], unknown_facts: list[str]
-) -> tuple[list[str], list[str]]:
-    """The accounts compatible with the status, and the unknown facts it needs (true, or 'not' false)."""
-    if certain:
-        return list(all_accounts), []
-    brave = scenarios.consequences("brave", [target]) or set()
-    cautious = scenarios.consequences("cautious", [target]) or set()
-    accounts = sorted(f"{a.arguments[0].string}={a.arguments[1].string}" for a in brave if a.name == "chosen")
-    needed: list[str] = []
-    for fact in unknown_facts:
-        holds = Function("holds", [String(fact)])
-        if holds in cautious:
-            needed.append(fact)
-        elif holds not in brave:
-            needed.append(f"not {fact}")
-    return accounts, needed
-
-
-def _procedural(
-    key: Key, brave: set[Symbol], cautious: set[Symbol], by_kind: dict[str, list[Symbol]]
-) -> Procedural:
-    state, obligation, person = key
-    failed = Function("procedurally_failed", [String(state), Function(obligation), String(person)])
-    may, must = failed in brave, failed in cautious
-    grounds = sorted(a.arguments[3].name for a in by_kind["procedural_breach"] if _key(a) == key)
+def _procedural(key: Key, brave: Consequences, cautious: Consequences) -> Procedural:
+    may, must = bool(brave.of("procedurally_failed", key)), bool(cautious.of("procedurally_failed", key))
     return Procedural(
         status="breach" if may else "none",
         status_all="breach" if must else "none",
         certainty="all_accounts" if may == must else "some_accounts",
-        grounds=grounds,
+        grounds=sorted({a.arguments[3].name for a in brave.of("procedural_breach", key)}),
     )
 
 
-def _contested_law(key: Key, by_kind: dict[str, list[Symbol]]) -> list[str]:
-    return sorted({atom.arguments[3].name for atom in by_kind["contested_law"] if _key(atom) == key})
-
-
-def _acts(key: Key, status: str, by_kind: dict[str, list[Symbol]]) -> list[str]:
+def _acts(key: Key, status: str, brave: Consequences) -> list[str]:
     if status == "not_engaged":
         return []
-    return sorted({a.arguments[3].string for a in by_kind[status] if _key(a) == key})
+    return sorted({a.arguments[3].string for a in brave.of(status, key)})
 
 
-def _reasons(key: Key, rank: int, brave: set[Symbol], cautious: set[Symbol]) -> list[str]:
+def _reasons(key: Key, rank: int, brave: Consequences, cautious: Consequences) -> list[str]:
     if rank > 0:
         return []
-
-    def reasons(atoms: set[Symbol]) -> set[str]:
-        return {a.arguments[3].name for a in atoms if a.name == "not_engaged" and _key(a) == key}
-
-    return sorted(reasons(cautious) or reasons(brave))
+    every = {a.arguments[3].name for a in cautious.of("not_engaged", key)}
+    return sorted(every or {a.arguments[3].name for a in brave.of("not_engaged", key)})
 
 
-def _defences(state: str, person: str, by_kind: dict[str, list[Symbol]], rulebase: RuleBase) -> list[Defence]:
+def _defences(state: str, person: str, brave: Consequences, rulebase: RuleBase) -> list[Defence]:
     out: list[Defence] = []
-    for atom in sorted(by_kind["defence_answered"]):
+    for atom in sorted(brave.by_name.get("defence_answered", [])):
         s, p, defence, fact = atom.arguments
         if s.string == state and p.string == person:
             info = rulebase.info(f"defence.{defence.name}")

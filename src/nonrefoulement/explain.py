@@ -116,6 +116,27 @@ TREATY_NAMES = {
 }
 
 
+class SymbolCache:
+    """clingo's Python symbols fetch names and arguments through C calls on every access; an explanation
+    reads the same atoms many times, so each is read once."""
+
+    def __init__(self) -> None:
+        self._args: dict[Symbol, list[Symbol]] = {}
+        self._names: dict[Symbol, str] = {}
+
+    def args(self, symbol: Symbol) -> list[Symbol]:
+        found = self._args.get(symbol)
+        if found is None:
+            found = self._args[symbol] = symbol.arguments
+        return found
+
+    def name(self, symbol: Symbol) -> str:
+        found = self._names.get(symbol)
+        if found is None:
+            found = self._names[symbol] = symbol.name
+        return found
+
+
 class Explainer:
     """Builds explanation trees from the atoms of one witness scenario."""
 
@@ -125,21 +146,31 @@ class Explainer:
         self.true: set[Symbol] = set()
         self.why: dict[Symbol, list[tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]]] = defaultdict(list)
         self.chosen: list[str] = []
+        c = self.cache = SymbolCache()
         for atom in atoms:
-            if atom.name == "_why":
-                rule_id, head, positive, negative = atom.arguments
-                self.why[head].append((rule_id.string, tuple(positive.arguments), tuple(negative.arguments)))
+            name = c.name(atom)
+            if name == "_why":
+                rule_id, head, positive, negative = c.args(atom)
+                self.why[head].append((rule_id.string, tuple(c.args(positive)), tuple(c.args(negative))))
             else:
                 self.true.add(atom)
-                if atom.name == "chosen":
-                    self.chosen.append(f"{atom.arguments[0].string}={atom.arguments[1].string}")
+                if name == "chosen":
+                    point, account = c.args(atom)
+                    self.chosen.append(f"{point.string}={account.string}")
         self.chosen.sort()
         self.facts = {f.id: f for f in case.facts}
         self.persons = {p.id: p for p in case.persons}
         self._memo: dict[Symbol, list[Node]] = {}
+        self._absent_memo: dict[tuple[Symbol, int], Node] = {}
+        self._sentences: dict[Symbol, str] = {}
         self._by_signature: dict[tuple[str, int], list[Symbol]] = defaultdict(list)
         for atom in self.true:
-            self._by_signature[(atom.name, len(atom.arguments))].append(atom)
+            self._by_signature[(c.name(atom), len(c.args(atom)))].append(atom)  # one pass over the scenario
+        # Conclusions by finding, looked up once per finding.
+        self._finding_atoms: dict[tuple[str, tuple[str, str, str]], list[Symbol]] = defaultdict(list)
+        for name in ("not_engaged", "engaged", "prospective_breach", "breach"):
+            for atom in self._by_signature.get((name, 4), []):
+                self._finding_atoms[(name, self._key(atom))].append(atom)
 
     # --- entry point ------------------------------------------------------------------------------
 
@@ -150,7 +181,7 @@ class Explainer:
     def _finding(self, key: tuple[str, str, str], status: str) -> Node:
         state, obligation, person = key
         if status == "not_engaged":
-            reasons = sorted(a for a in self.true if a.name == "not_engaged" and self._key(a) == key)
+            reasons = sorted(self._finding_atoms.get(("not_engaged", key), []))
             children = [n for atom in reasons for n in self.explain(atom)]
             root = Node(
                 kind="rule",
@@ -161,7 +192,7 @@ class Explainer:
                 accounts=list(self.chosen),
             )
             return root
-        conclusions = sorted(a for a in self.true if a.name == status and self._key(a) == key)
+        conclusions = sorted(self._finding_atoms.get((status, key), []))
         nodes = self.explain(conclusions[0]) if conclusions else []
         if len(nodes) == 1:
             return nodes[0].model_copy(update={"accounts": list(self.chosen)})
@@ -173,9 +204,8 @@ class Explainer:
             accounts=list(self.chosen),
         )
 
-    @staticmethod
-    def _key(atom: Symbol) -> tuple[str, str, str]:
-        s, o, p = atom.arguments[:3]
+    def _key(self, atom: Symbol) -> tuple[str, str, str]:
+        s, o, p = self.cache.args(atom)[:3]
         return s.string, o.name, p.string
 
     # --- recursion ----------------------------------------------------------------------------------
@@ -191,9 +221,9 @@ class Explainer:
         return nodes
 
     def _explain(self, atom: Symbol, depth: int, path: frozenset[Symbol]) -> list[Node]:
-        name = atom.name
+        name = self.cache.name(atom)
         if name in FACT_INPUTS:
-            return [self._fact_node(atom.arguments[0].string)]
+            return [self._fact_node(self.cache.args(atom)[0].string)]
         if name in PERSON_INPUTS:
             return [self._person_node(atom)]
         if name in DOCTRINE_INPUTS:
@@ -259,12 +289,13 @@ class Explainer:
             if when is not None:
                 dates.append(_when(earliest(when), latest(when)))
         if not dates:
-            for atom in self.true:
-                if atom.name == "date_of" and atom.arguments[0].string == fact.id:
+            for atom in self._by_signature.get(("date_of", 3), []):
+                if self.cache.args(atom)[0].string == fact.id:
+                    _, first, last = self.cache.args(atom)
                     dates.append(
                         _when(
-                            from_day_number(atom.arguments[1].number),
-                            from_day_number(atom.arguments[2].number),
+                            from_day_number(first.number),
+                            from_day_number(last.number),
                         )
                     )
         return dates
@@ -341,19 +372,25 @@ class Explainer:
 
     def _absent_node(self, condition: Symbol, depth: int = 0) -> Node:
         """A negative condition checked: what it would have needed, and what stood in its way."""
-        candidates = self.rulebase.patterns.get(signature_of(condition), [])
+        key = (condition, depth)
+        if key not in self._absent_memo:
+            self._absent_memo[key] = self._make_absent_node(condition, depth)
+        return self._absent_memo[key]
+
+    def _make_absent_node(self, condition: Symbol, depth: int) -> Node:
+        candidates = self.rulebase.patterns.get(self._signature(condition), [])
         checked = [
             self.rulebase.catalogue[p.rule_id]
             for p in candidates
             if p.rule_id in self.rulebase.catalogue
-            and _match_all(p.head.args, condition.arguments, {}) is not None
+            and _match_all(p.head.args, self.cache.args(condition), {}, self.cache) is not None
         ]
         citation = "; ".join(f"{info.cite} [{info.id}]" for info in checked) or None
-        expand = depth < WHY_NOT_DEPTH and condition.name not in STRUCTURAL
+        expand = depth < WHY_NOT_DEPTH and self.cache.name(condition) not in STRUCTURAL
         children = self._why_not(condition, depth) if expand else []
         return Node(
             kind="absent",
-            id=f"absent:{condition.name}",
+            id=f"absent:{self.cache.name(condition)}",
             text=f"not established: {self.sentence(condition)}",
             citation=citation,
             children=children,
@@ -371,8 +408,8 @@ class Explainer:
                     seen.add((node.id, node.text))
                     children.append(node)
 
-        for pattern in self.rulebase.patterns.get(signature_of(condition), []):
-            bindings = _match_all(pattern.head.args, condition.arguments, {})
+        for pattern in self.rulebase.patterns.get(self._signature(condition), []):
+            bindings = _match_all(pattern.head.args, self.cache.args(condition), {}, self.cache)
             if bindings is None:
                 continue
             failed_at, partial, complete = self._join(pattern.positive, bindings)
@@ -388,9 +425,15 @@ class Explainer:
                     keep(n for atom in self._matching(literal, full)[:3] for n in self.explain(atom))
         return children
 
+    def _signature(self, atom: Symbol) -> str:
+        return f"{self.cache.name(atom)}/{len(self.cache.args(atom))}"
+
     def _matching(self, literal: LiteralPattern, bindings: dict[str, Symbol]) -> list[Symbol]:
         candidates = self._by_signature.get((literal.name, len(literal.args)), [])
-        return sorted(a for a in candidates if _match_all(literal.args, a.arguments, bindings) is not None)
+        cache = self.cache
+        return sorted(
+            a for a in candidates if _match_all(literal.args, cache.args(a), bindings, cache) is not None
+        )
 
     def _join(
         self, literals: tuple[LiteralPattern, ...], bindings: dict[str, Symbol]
@@ -412,7 +455,7 @@ class Explainer:
             literal = literals[index]
             found = False
             for atom in self._by_signature.get((literal.name, len(literal.args)), []):
-                extended = _match_all(literal.args, atom.arguments, current)
+                extended = _match_all(literal.args, self.cache.args(atom), current, self.cache)
                 if extended is not None:
                     found = True
                     search(index + 1, extended)
@@ -427,12 +470,16 @@ class Explainer:
     # --- wording --------------------------------------------------------------------------------------
 
     def sentence(self, atom: Symbol) -> str:
-        template = self.rulebase.templates.get(f"{atom.name}/{len(atom.arguments)}")
+        if atom not in self._sentences:
+            self._sentences[atom] = self._sentence(atom)
+        return self._sentences[atom]
+
+    def _sentence(self, atom: Symbol) -> str:
+        name, args = self.cache.name(atom), self.cache.args(atom)
+        template = self.rulebase.templates.get(f"{name}/{len(args)}")
         if template is None:
-            return f"{atom.name}({', '.join(self.term(a) for a in atom.arguments)})"
-        values = {
-            param: self.term(arg, param) for param, arg in zip(template.params, atom.arguments, strict=False)
-        }
+            return f"{name}({', '.join(self.term(a) for a in args)})"
+        values = {param: self.term(arg, param) for param, arg in zip(template.params, args, strict=False)}
         return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template.text)
 
     def term(self, symbol: Symbol, param: str = "") -> str:
@@ -547,7 +594,9 @@ def describe_fact(fact: FactBase, explainer: Explainer) -> str:
     return f"{type(fact).__name__} ({fact.id})"
 
 
-def _match(pattern: Pattern, symbol: Symbol, bindings: dict[str, Symbol]) -> dict[str, Symbol] | None:
+def _match(
+    pattern: Pattern, symbol: Symbol, bindings: dict[str, Symbol], cache: SymbolCache
+) -> dict[str, Symbol] | None:
     """Match a rule's term pattern against a ground term (``any`` in the term matches everything)."""
     if symbol == ANY or pattern[0] == "any":
         return bindings
@@ -558,21 +607,24 @@ def _match(pattern: Pattern, symbol: Symbol, bindings: dict[str, Symbol]) -> dic
         if name in bindings:
             return bindings if bindings[name] == symbol else None
         return {**bindings, name: symbol}
-    if pattern[0] == "fun" and symbol.type == SymbolType.Function and symbol.name == pattern[1]:
+    if pattern[0] == "fun" and symbol.type == SymbolType.Function and cache.name(symbol) == pattern[1]:
         args = pattern[2]
         assert isinstance(args, tuple)
-        return _match_all(args, symbol.arguments, bindings)
+        return _match_all(args, cache.args(symbol), bindings, cache)
     return None
 
 
 def _match_all(
-    patterns: tuple[Pattern, ...], symbols: list[Symbol] | tuple[Symbol, ...], bindings: dict[str, Symbol]
+    patterns: tuple[Pattern, ...],
+    symbols: list[Symbol] | tuple[Symbol, ...],
+    bindings: dict[str, Symbol],
+    cache: SymbolCache,
 ) -> dict[str, Symbol] | None:
     if len(patterns) != len(symbols):
         return None
     current = bindings
     for pattern, symbol in zip(patterns, symbols, strict=True):
-        matched = _match(pattern, symbol, current)
+        matched = _match(pattern, symbol, current, cache)
         if matched is None:
             return None
         current = matched

@@ -68,8 +68,16 @@ class Finding(_Result):
     status: Status
     status_all: Status
     certainty: Certainty
-    accounts: list[str]
-    unknowns: list[str]
+    accounts: list[str] = Field(description="The point=account choices under which `status` holds.")
+    unknowns: list[str] = Field(description="Unknown facts `status` needs: 'id' (holding) or 'not id'.")
+    holds_if: list[list[str]] = Field(
+        default_factory=list,
+        description="Minimal sets of choices (accounts, unknown facts) under which `status` holds in every "
+        "scenario; empty when it holds under every account.",
+    )
+    fails_if: list[list[str]] = Field(
+        default_factory=list, description="Minimal sets of choices under which `status` holds in no scenario."
+    )
     contested_law: list[str]
     procedural: Procedural
     citation: str
@@ -106,6 +114,7 @@ class Report(_Result):
     settings: dict[str, str]
     fixed_accounts: list[str] = Field(default_factory=list)
     retracted: list[str] = Field(default_factory=list)
+    assumed: list[str] = Field(default_factory=list)
     contested_points: list[PointSummary] = Field(default_factory=list)
     findings: list[Finding]
     sources: list[SourceRef] = Field(default_factory=list)
