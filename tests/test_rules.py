@@ -75,7 +75,8 @@ ASSURANCE = add(id="assurance", kind="assurance", giver="IRN", receiver="ITA", p
 # rule id: (changes under which it fires, changes under which it does not)
 RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     # time
-    "time.bound": (BASE, (replace_state("ITA", "BTN"),)),  # Bhutan: party to none of these treaties
+    # Bhutan removing to Antarctica: no state in the case is party to any of these treaties
+    "time.bound": (BASE, (replace_state("ITA", "BTN"), replace_state("IRN", "ATA"))),
     "time.denunciation": ((replace_state("ITA", "GRC"),), BASE),  # Greece denounced the ECHR in 1969-70
     "time.bound_for_act": (BASE, NO_REMOVAL),
     "time.territorial_application": (HONG_KONG, (replace_state("ITA", "CHN"),)),  # the RC does not reach Hong Kong
@@ -140,8 +141,9 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "risk.irreparable_harm": (BASE, (edit("risk", harms=["persecution", "arbitrary_detention"]),)),
     "risk.ill_treatment": (BASE, (edit("risk", harms=["death", "persecution"]),)),
     # Refugee Convention
-    "rc33.bound_by_convention": (BASE, (replace_state("ITA", "USA"),)),  # the USA: Protocol only
-    "rc33.bound_by_protocol": (BASE, (replace_state("ITA", "MYS"),)),  # Malaysia: neither
+    # the USA: Protocol only; Malaysia: neither (the destination replaced by one bound by nothing)
+    "rc33.bound_by_convention": (BASE, (replace_state("ITA", "USA"), replace_state("IRN", "ATA"))),
+    "rc33.bound_by_protocol": (BASE, (replace_state("ITA", "MYS"), replace_state("IRN", "ATA"))),
     "rc.refugee_declaratory": (BASE, NO_GROUND),
     "rc.asylum_seeker_presumptively_protected": (BASE, (drop("claim"),)),
     "rc.several_nationalities": (
