@@ -101,7 +101,7 @@ DOCTRINE_INPUTS = frozenset({"in_force", "signed", "ceased", "geographic_limitat
 MAX_DEPTH = 30
 WHY_NOT_DEPTH = 2
 # Guards whose absence is structural (a "not engaged" reason applies only where nothing engaged).
-STRUCTURAL = frozenset({"engaged_at_all"})
+STRUCTURAL = frozenset({"engaged_at_all", "higher_threshold"})
 ANY = Function("any")
 
 TREATY_NAMES = {
