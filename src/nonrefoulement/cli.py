@@ -301,11 +301,6 @@ def explain(
         parts.append(heading + "\n" + "=" * min(len(heading), 100) + "\n")
         if finding.explanation is not None:
             parts.append(render_explanation(finding.explanation, "text", color=color))
-        for defence in finding.defences:
-            parts.append(
-                f"  Defence raised: {defence.defence.replace('_', ' ')} [{defence.fact}] — answered by "
-                f"{defence.citation} [{defence.rule}]\n"
-            )
         if decisive and finding.status != "not_engaged" and finding.explanation is not None:
             parts.append(_decisive_text(case, finding, doctrines))
         parts.append("\n")

@@ -180,29 +180,40 @@ class Explainer:
 
     def _finding(self, key: tuple[str, str, str], status: str) -> Node:
         state, obligation, person = key
+        defences = self._defences(state, person) if status != "not_engaged" else []
         if status == "not_engaged":
             reasons = sorted(self._finding_atoms.get(("not_engaged", key), []))
-            children = [n for atom in reasons for n in self.explain(atom)]
-            root = Node(
+            return Node(
                 kind="rule",
                 id="finding.not_engaged",
                 text=f"{state_name(state)}'s obligation under {self._obligation(obligation)} toward "
                 f"{self._person(person)} was not engaged",
-                children=children,
+                children=[n for atom in reasons for n in self.explain(atom)],
                 accounts=list(self.chosen),
             )
-            return root
         conclusions = sorted(self._finding_atoms.get((status, key), []))
         nodes = self.explain(conclusions[0]) if conclusions else []
         if len(nodes) == 1:
-            return nodes[0].model_copy(update={"accounts": list(self.chosen)})
+            root = nodes[0]
+            return root.model_copy(
+                update={"accounts": list(self.chosen), "children": root.children + defences}
+            )
         return Node(
             kind="rule",
             id=f"finding.{status}",
             text=f"{status} of {obligation}",
-            children=nodes,
+            children=nodes + defences,
             accounts=list(self.chosen),
         )
+
+    def _defences(self, state: str, person: str) -> list[Node]:
+        """The defences the state raised about the person, each with the rule that answers it."""
+        nodes: list[Node] = []
+        for atom in sorted(self._by_signature.get(("defence_answered", 4), [])):
+            raised_by, about = self.cache.args(atom)[:2]
+            if raised_by.string == state and about.string == person:
+                nodes += self.explain(atom)
+        return nodes
 
     def _key(self, atom: Symbol) -> tuple[str, str, str]:
         s, o, p = self.cache.args(atom)[:3]
@@ -415,7 +426,19 @@ class Explainer:
             failed_at, partial, complete = self._join(pattern.positive, bindings)
             if failed_at is not None:
                 missing = _instantiate(failed_at, partial)
-                keep([self._absent_node(missing, depth + 1)])
+                if f"{failed_at.name}/{len(failed_at.args)}" in self.rulebase.templates:
+                    keep([self._absent_node(missing, depth + 1)])
+                elif failed_at.name in FACT_INPUTS:
+                    kind = failed_at.name.removesuffix("_fact").replace("_", " ")
+                    keep(
+                        [
+                            Node(
+                                kind="absent",
+                                id=f"absent:{failed_at.name}",
+                                text=f"no {kind} fact in the case file",
+                            )
+                        ]
+                    )
                 if missing.name == "in_force":
                     signed = LiteralPattern("signed", (*failed_at.args[:2], ("any",)))
                     keep(self._doctrine_node(a) for a in self._matching(signed, partial))

@@ -240,12 +240,6 @@ def _markdown_report(report: Report) -> str:
             "",
         ]
         lines += _markdown_tree(f.explanation, 0, cited)
-        if f.defences:
-            lines += ["", "Defences raised:", ""]
-            lines += [
-                f"- *{d.defence.replace('_', ' ')}* [{d.fact}] — answered by {d.citation}: “{d.quote}”"
-                for d in f.defences
-            ]
     if cited:
         sources = {s.id: s for s in report.sources}
         lines += ["", "## Sources", ""]
