@@ -36,7 +36,7 @@ def seed_report() -> Report:
 
 
 def assert_snapshot(name: str, text: str) -> None:
-    """Compare with tests/snapshots/NAME; UPDATE_SNAPSHOTS=1 rewrites it (review the diff before committing)."""
+    """Compare with tests/snapshots/NAME; UPDATE_SNAPSHOTS=1 rewrites it (review the diff, then commit)."""
     path = SNAPSHOTS / name
     if UPDATE or not path.exists():
         path.parent.mkdir(exist_ok=True)
@@ -46,7 +46,7 @@ def assert_snapshot(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"explanation wording changed: see {path}"
 
 
-# --- golden wording ----------------------------------------------------------------------------------------
+# --- golden wording -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -62,8 +62,15 @@ def test_seed_explanation_text_is_stable(state: str, obligation: str, person: st
 
 def test_seed_report_markdown_is_stable() -> None:
     report = seed_report()
-    focus = report.model_copy(update={"findings": [f for f in report.findings if f.state == "LAO" and
-                                                   f.person == "nine" and f.obligation in ("rc33", "cat3")]})
+    focus = report.model_copy(
+        update={
+            "findings": [
+                f
+                for f in report.findings
+                if f.state == "LAO" and f.person == "nine" and f.obligation in ("rc33", "cat3")
+            ]
+        }
+    )
     assert_snapshot("seed-LAO-nine.md", render_report(focus, "markdown"))
 
 
@@ -75,7 +82,7 @@ def test_markdown_footnotes_resolve_to_sources() -> None:
         assert f"[^{source}]" in text.split("## Sources")[0]
 
 
-# --- every conclusion reads as a sentence and every finding is explained ---------------------------------------
+# --- every conclusion reads as a sentence and every finding is explained --------------------------------
 
 
 def test_every_conclusion_has_a_sentence_template() -> None:
@@ -110,10 +117,12 @@ def test_negative_conditions_are_shown_as_checked() -> None:
     assert any("Art. 33(2)" in (n.citation or "") for n in absent), "33(2) was checked and found not to apply"
 
 
-# --- decisive facts ---------------------------------------------------------------------------------------------
+# --- decisive facts -------------------------------------------------------------------------------------
 
 
-def _brute_force_decisive(case: Case, key: tuple[str, str, str], status: str, max_size: int) -> list[list[str]]:
+def _brute_force_decisive(
+    case: Case, key: tuple[str, str, str], status: str, max_size: int
+) -> list[list[str]]:
     """Every minimal set of up to max_size facts whose withdrawal brings the finding below status."""
     rank = ["not_engaged", "engaged", "prospective_breach", "breach"].index(status)
     ids = [f.id for f in case.facts]
@@ -129,12 +138,31 @@ def _brute_force_decisive(case: Case, key: tuple[str, str, str], status: str, ma
 
 
 def test_decisive_facts_match_brute_force_on_a_small_case() -> None:
-    small = validated(variant(*(drop(f"defence-{d}") for d in ("internal_law", "bilateral_agreement",
-                                                               "economic_migrants", "valid_travel_documents",
-                                                               "trafficking_by_escorts", "consent_of_origin_state",
-                                                               "no_request_for_return", "illegal_entry")),
-                              add(id="pattern", kind="risk", destination="IRN", harms=["torture"],
-                                  basis="general_pattern", description="widespread torture")))
+    small = validated(
+        variant(
+            *(
+                drop(f"defence-{d}")
+                for d in (
+                    "internal_law",
+                    "bilateral_agreement",
+                    "economic_migrants",
+                    "valid_travel_documents",
+                    "trafficking_by_escorts",
+                    "consent_of_origin_state",
+                    "no_request_for_return",
+                    "illegal_entry",
+                )
+            ),
+            add(
+                id="pattern",
+                kind="risk",
+                destination="IRN",
+                harms=["torture"],
+                basis="general_pattern",
+                description="widespread torture",
+            ),
+        )
+    )
     key = ("ITA", "cat3", "p")
     assert evaluate(small, explain=False).finding(*key).status == "breach"
     by_solver = sorted(sorted(s) for s in decisive_facts(small, key, "breach", limit=50, max_size=2))
@@ -150,7 +178,7 @@ def test_decisive_facts_of_the_seed_name_the_chain_through_china() -> None:
     assert ["laos-deports-to-china"] in sets
 
 
-# --- what-if, diff, scenarios -----------------------------------------------------------------------------------
+# --- what-if, diff, scenarios ---------------------------------------------------------------------------
 
 
 def test_what_if_retracting_the_risk_changes_the_breach() -> None:
@@ -194,7 +222,9 @@ def test_nonref_scenarios_and_explain_decisive_from_the_cli() -> None:
     result = runner.invoke(main, ["scenarios", str(SEED), "--list", "2"])
     assert result.exit_code == 0, result.output
     assert "8 scenario(s)" in result.output and "1. " in result.output
-    result = runner.invoke(main, ["explain", str(SEED), "--state", "LAO", "--obligation", "cat3", "--person",
-                                  "nine", "--decisive"])
+    result = runner.invoke(
+        main,
+        ["explain", str(SEED), "--state", "LAO", "--obligation", "cat3", "--person", "nine", "--decisive"],
+    )
     assert result.exit_code == 0, result.output
     assert "Decisive facts" in result.output

@@ -95,10 +95,14 @@ def main() -> None:
 
 
 def _fail(error: Exception, debug: bool) -> None:
+    """Report a user's error without a traceback: exit 1 for invalid input, 2 for a request the engine
+    cannot carry out (an unknown account, setting or fact id given on the command line)."""
+    from .errors import UsageError
+
     if debug:
         raise error
-    click.echo(str(error), err=True)
-    sys.exit(1)
+    click.echo(f"error: {error}" if isinstance(error, UsageError) else str(error), err=True)
+    sys.exit(2 if isinstance(error, UsageError) else 1)
 
 
 def _write(text: str, output: Path | None, inputs: Iterable[str]) -> None:
