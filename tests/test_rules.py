@@ -75,8 +75,8 @@ ASSURANCE = add(id="assurance", kind="assurance", giver="IRN", receiver="ITA", p
 # rule id: (changes under which it fires, changes under which it does not)
 RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     # time
-    # Bhutan removing to Antarctica: no state in the case is party to any of these treaties
-    "time.bound": (BASE, (replace_state("ITA", "BTN"), replace_state("IRN", "ATA"))),
+    # Taiwan removing to Antarctica: no state in the case is party to any of these treaties
+    "time.bound": (BASE, (replace_state("ITA", "TWN"), replace_state("IRN", "ATA"))),
     "time.denunciation": ((replace_state("ITA", "GRC"),), BASE),  # Greece denounced the ECHR in 1969-70
     "time.bound_for_act": (BASE, NO_REMOVAL),
     "time.territorial_application": (HONG_KONG, (replace_state("ITA", "CHN"),)),  # the RC does not reach Hong Kong
