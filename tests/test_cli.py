@@ -148,3 +148,14 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "nonrefoulement", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and "check" in result.stdout
+
+
+def test_the_committed_rule_catalogue_is_current() -> None:
+    from nonrefoulement.render.catalogue import render_catalogue
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "rule-catalogue.md").read_text(
+        encoding="utf-8"
+    )
+    assert committed == render_catalogue(load_rulebase(), "markdown"), (
+        "docs/rule-catalogue.md is stale: run `nonref rules --format markdown > docs/rule-catalogue.md`"
+    )

@@ -88,6 +88,14 @@ class RuleBase:
     unannotated: list[tuple[str, int, str]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     patterns: dict[str, list[RulePattern]] = field(default_factory=dict)
+    intros: dict[str, str] = field(default_factory=dict)  # file name -> its opening comment
+
+    def pattern(self, rule_id: str) -> RulePattern | None:
+        for patterns in self.patterns.values():
+            for pattern in patterns:
+                if pattern.rule_id == rule_id:
+                    return pattern
+        return None
 
     def info(self, rule_id: str) -> RuleInfo | None:
         return self.catalogue.get(rule_id)
@@ -181,9 +189,25 @@ def parse_rule_files(paths: list[Path]) -> RuleBase:
             why = _why_rule(statement, rule_id)
             if why is not None:
                 statements.append(why)
+    intros = {path.name: _intro(path.read_text(encoding="utf-8")) for path in paths}
     return RuleBase(
-        statements, catalogue, templates, settings, unannotated, [p.name for p in paths], patterns
+        statements, catalogue, templates, settings, unannotated, [p.name for p in paths], patterns, intros
     )
+
+
+def _intro(text: str) -> str:
+    """The comment that opens a rule file (its plain '%' lines before anything else)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("%!"):
+            if lines:
+                break
+            continue
+        if not stripped.startswith("%"):
+            break
+        lines.append(stripped.lstrip("%").strip())
+    return " ".join(lines).strip()
 
 
 def _declaration(
