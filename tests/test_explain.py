@@ -214,7 +214,10 @@ def test_nonref_diff_shows_changed_findings(tmp_path: Path) -> None:
     changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(main, ["diff", str(SEED), str(changed)])
     assert result.exit_code == 0, result.output
-    assert "refoulement.indirect" in result.output
+    # Without China's known practice, Laos's deportation into China no longer foreseeably led to the DPRK:
+    # the breach now holds only on Laos's own account (a direct handover to DPRK agents).
+    assert "LAO cat3 nine: breach / breach / all_accounts" in result.output
+    assert "→  breach / engaged / some_accounts" in result.output
 
 
 def test_nonref_scenarios_and_explain_decisive_from_the_cli() -> None:

@@ -41,8 +41,14 @@ THIRD_STATE = (
 )
 KNOWN_PRACTICE = (
     *THIRD_STATE,
-    add(id="practice", kind="practice", state="TUR", nationality="IRN", destination="IRN",
-        description="returns Iranians to Iran"),
+    add(
+        id="practice",
+        kind="practice",
+        state="TUR",
+        nationality="IRN",
+        destination="IRN",
+        description="returns Iranians to Iran",
+    ),
 )
 REQUEST_ONLY = (
     states("ITA", "IRN", "KOR"),
@@ -56,8 +62,16 @@ FOREIGN_AGENTS = (
 US_UNDERSTANDING = (replace_state("ITA", "USA"), setting("substantial_grounds", "state_understanding"))
 EMBASSY = (
     states("ITA", "IRN", "KOR"),
-    add(id="embassy", kind="shelter", person="p", state="KOR", territory="ITA", controlled=True,
-        date="2015-05-20", until="2015-06-01"),
+    add(
+        id="embassy",
+        kind="shelter",
+        person="p",
+        state="KOR",
+        territory="ITA",
+        controlled=True,
+        date="2015-05-20",
+        until="2015-06-01",
+    ),
 )
 INTERCEPTION = (
     edit("removal", origin=None, manner="interception"),
@@ -69,8 +83,15 @@ HONG_KONG = (
     edit("held", territory="HKG"),
     edit("entry", territory="HKG"),
 )
-ASSURANCE = add(id="assurance", kind="assurance", giver="IRN", receiver="ITA", person="p",
-                monitoring="independent", binding_authority=True)
+ASSURANCE = add(
+    id="assurance",
+    kind="assurance",
+    giver="IRN",
+    receiver="ITA",
+    person="p",
+    monitoring="independent",
+    binding_authority=True,
+)
 
 # rule id: (changes under which it fires, changes under which it does not)
 RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
@@ -79,16 +100,28 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "time.bound": (BASE, (replace_state("ITA", "TWN"), replace_state("IRN", "ATA"))),
     "time.denunciation": ((replace_state("ITA", "GRC"),), BASE),  # Greece denounced the ECHR in 1969-70
     "time.bound_for_act": (BASE, NO_REMOVAL),
-    "time.territorial_application": (HONG_KONG, (replace_state("ITA", "CHN"),)),  # the RC does not reach Hong Kong
+    "time.territorial_application": (
+        HONG_KONG,
+        (replace_state("ITA", "CHN"),),
+    ),  # the RC does not reach Hong Kong
     # jurisdiction
     "jurisdiction.territory": (BASE, NO_REMOVAL),
     "jurisdiction.custody": (BASE, (edit("held", until="2015-05-15"),)),
     "jurisdiction.ever_territory": (BASE, (drop("entry"),)),
     "jurisdiction.ever_custody": (BASE, (drop("held"),)),
     "jurisdiction.request_is_not_control": (REQUEST_ONLY, BASE),
-    "jurisdiction.diplomatic_premises_under_control": (EMBASSY, (*EMBASSY, edit("embassy", controlled=False))),
-    "jurisdiction.ever_diplomatic_premises_under_control": (EMBASSY, (*EMBASSY, edit("embassy", controlled=False))),
-    "jurisdiction.presence_on_premises_is_not_control": ((*EMBASSY, edit("embassy", controlled=False)), EMBASSY),
+    "jurisdiction.diplomatic_premises_under_control": (
+        EMBASSY,
+        (*EMBASSY, edit("embassy", controlled=False)),
+    ),
+    "jurisdiction.ever_diplomatic_premises_under_control": (
+        EMBASSY,
+        (*EMBASSY, edit("embassy", controlled=False)),
+    ),
+    "jurisdiction.presence_on_premises_is_not_control": (
+        (*EMBASSY, edit("embassy", controlled=False)),
+        EMBASSY,
+    ),
     # removal, consent, chain refoulement, children
     "removal.by_own_agents": (BASE, NO_REMOVAL),
     "removal.acquiescence": (FOREIGN_AGENTS, (edit("removal", by="IRN", manner="escorted_transfer"),)),
@@ -96,8 +129,11 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "consent.genuine": ((*DEPARTURE, adults_only), DEPARTURE),
     "consent.vitiated_child_without_guardian": (DEPARTURE, (*DEPARTURE, adults_only)),
     "consent.vitiated_custody_of_feared_state": (
-        (*DEPARTURE, adults_only, add(id="dprk-custody", kind="custody", person="p", by="IRN", territory="ITA",
-                                      date="2015-05-30")),
+        (
+            *DEPARTURE,
+            adults_only,
+            add(id="dprk-custody", kind="custody", person="p", by="IRN", territory="ITA", date="2015-05-30"),
+        ),
         (*DEPARTURE, adults_only),
     ),
     "consent.vitiated_only_alternative_enforceable_removal": (
@@ -112,21 +148,57 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "refoulement.direct": (BASE, NO_REMOVAL),
     "refoulement.indirect": (KNOWN_PRACTICE, (*KNOWN_PRACTICE, edit("practice", sources=["report-late"]))),
     "refoulement.indirect_no_effective_procedure": (
-        (*THIRD_STATE, add(id="procedure", kind="asylum_procedure", state="TUR", effective=False,
-                           description="no effective procedure")),
-        (*THIRD_STATE, add(id="procedure", kind="asylum_procedure", state="TUR", effective=True,
-                           description="a real and effective procedure")),
+        (
+            *THIRD_STATE,
+            add(
+                id="procedure",
+                kind="asylum_procedure",
+                state="TUR",
+                effective=False,
+                description="no effective procedure",
+            ),
+        ),
+        (
+            *THIRD_STATE,
+            add(
+                id="procedure",
+                kind="asylum_procedure",
+                state="TUR",
+                effective=True,
+                description="a real and effective procedure",
+            ),
+        ),
     ),
     "child.benefit_of_the_doubt": (BASE, (adults_only,)),
     "child.unaccompanied": (BASE, (person(members=[{"count": 2, "age": {"min": 15, "max": 17}}]),)),
     # risk
     "risk.personal_factors": ((edit("risk", basis="personal"),), BASE),
     "risk.systematically_exposed_group": (BASE, (edit("risk", basis="personal"),)),
-    "risk.general_pattern": ((add(id="pattern", kind="risk", destination="IRN", harms=["torture"],
-                                  basis="general_pattern", description="widespread torture"),), BASE),
+    "risk.general_pattern": (
+        (
+            add(
+                id="pattern",
+                kind="risk",
+                destination="IRN",
+                harms=["torture"],
+                basis="general_pattern",
+                description="widespread torture",
+            ),
+        ),
+        BASE,
+    ),
     "risk.past_harm_with_pattern": (
-        (edit("risk", basis="past_harm"), add(id="pattern", kind="risk", destination="IRN", harms=["torture"],
-                                              basis="general_pattern", description="widespread torture")),
+        (
+            edit("risk", basis="past_harm"),
+            add(
+                id="pattern",
+                kind="risk",
+                destination="IRN",
+                harms=["torture"],
+                basis="general_pattern",
+                description="widespread torture",
+            ),
+        ),
         (edit("risk", basis="past_harm"),),
     ),
     "risk.threat_to_life_or_freedom": (BASE, NO_GROUND),
@@ -135,6 +207,15 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
         (edit("risk", lawful_sanction_claimed=True, punished_for="leaving_the_country"),),
     ),
     "risk.more_likely_than_not": ((edit("risk", likelihood="more_likely_than_not"),), BASE),
+    "risk.known_at_the_removal": (BASE, (edit("risk", sources=["report-late"]),)),  # dated after the removal
+    "risk.known_at_examination_of_a_pending_removal": (
+        (*DECIDED, edit("risk", sources=["report-late"])),  # a decided removal: known when examined
+        (edit("risk", sources=["report-late"]),),
+    ),
+    "risk.torture_beyond_lawful_sanctions": (
+        BASE,
+        (edit("risk", lawful_sanction_claimed=True, punished_for="ordinary_crime"),),
+    ),
     "risk.reliable_assurances": ((ASSURANCE,), (ASSURANCE, edit("assurance", monitoring="none"))),
     "risk.dispelled_by_assurances": ((ASSURANCE,), (ASSURANCE, edit("assurance", track_record="breached"))),
     "risk.torture_by_public_official": (BASE, (edit("risk", inflicted_by="non_state_actors"),)),
@@ -147,22 +228,76 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "rc.refugee_declaratory": (BASE, NO_GROUND),
     "rc.asylum_seeker_presumptively_protected": (BASE, (drop("claim"),)),
     "rc.several_nationalities": (
-        (person(other_nationalities=["TUR"]), states("ITA", "IRN"), setting("several_nationalities", "formal")),
+        (
+            person(other_nationalities=["TUR"]),
+            states("ITA", "IRN"),
+            setting("several_nationalities", "formal"),
+        ),
         (person(other_nationalities=["TUR"]),),
     ),
     "rc.exclusion_1F": ((add(id="1f", kind="exclusion", person="p", clause="a"),), BASE),
+    "rc.fair_final_rejection": (
+        (
+            add(
+                id="rejected",
+                kind="assessment",
+                state="ITA",
+                person="p",
+                made=True,
+                outcome="rejected",
+                fair=True,
+            ),
+        ),
+        (
+            add(
+                id="rejected",
+                kind="assessment",
+                state="ITA",
+                person="p",
+                made=True,
+                outcome="rejected",
+                fair=False,
+            ),
+        ),
+    ),
+    "rc.refugee_stateless": (
+        (person(nationality=None, habitual_residence="IRN"),),
+        (person(nationality=None, habitual_residence="IRN"), edit("risk", grounds=[])),
+    ),
     **{
-        f"rc.{rule}": ((add(id="bar", kind="status_bar", person="p", article=article, description="bar"),), BASE)
+        f"rc.{rule}": (
+            (add(id="bar", kind="status_bar", person="p", article=article, description="bar"),),
+            BASE,
+        )
         for rule, article in (("cessation_1C", "1C"), ("unrwa_1D", "1D"), ("rights_of_nationals_1E", "1E"))
     },
     "rc.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),  # Turkey: events in Europe only
     "rc33.extraterritorial_act": ((*INTERCEPTION, setting("rc33_extraterritorial", "sale")), INTERCEPTION),
-    "rc33.exception_security": ((add(id="security", kind="danger_to_security", state="ITA", person="p"),), BASE),
+    "rc33.exception_security": (
+        (add(id="security", kind="danger_to_security", state="ITA", person="p"),),
+        BASE,
+    ),
     "rc33.exception_serious_crime": (
-        (add(id="crime", kind="particularly_serious_crime", state="ITA", person="p", final_judgment=True,
-             danger_to_community=True),),
-        (add(id="crime", kind="particularly_serious_crime", state="ITA", person="p", final_judgment=True,
-             danger_to_community=False),),
+        (
+            add(
+                id="crime",
+                kind="particularly_serious_crime",
+                state="ITA",
+                person="p",
+                final_judgment=True,
+                danger_to_community=True,
+            ),
+        ),
+        (
+            add(
+                id="crime",
+                kind="particularly_serious_crime",
+                state="ITA",
+                person="p",
+                final_judgment=True,
+                danger_to_community=False,
+            ),
+        ),
     ),
     "rc33.engaged_refugee": (BASE, NO_GROUND),
     "rc33.engaged_asylum_seeker": (BASE, (drop("claim"),)),
@@ -180,6 +315,22 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "cat3.prospective_breach": (DECIDED, BASE),
     "cat3.procedural.individual_examination": (BASE, ASSESSED),
     "cat3.procedural.collective_removal": (BASE, (individual,)),
+    "cat3.examination_owed_on_a_claim": (BASE, (drop("claim"),)),
+    "cat3.examination_owed_on_apparent_risk": (BASE, NO_RISK),
+    "cat3.examination_owed_on_a_general_pattern": (
+        (
+            drop("risk"),
+            add(
+                id="pattern",
+                kind="risk",
+                destination="IRN",
+                harms=["torture"],
+                basis="general_pattern",
+                description="widespread torture",
+            ),
+        ),
+        NO_RISK,
+    ),
     # ICCPR
     "iccpr7.engaged": (BASE, (replace_state("ITA", "CHN"),)),  # China signed the ICCPR, never ratified
     "iccpr7.breach": (BASE, (edit("risk", harms=["persecution", "arbitrary_detention"]),)),
@@ -194,9 +345,18 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "echr3.engaged": (BASE, (replace_state("ITA", "AUS"),)),  # Australia: not a Council of Europe member
     "echr3.breach": (BASE, NO_RISK),
     "echr3.prospective_breach": (DECIDED, BASE),
-    "echr_p4_4.alien": (BASE, (states("IRN"), drop("removal"), drop("held"), edit("entry", territory="IRN"),
-                               edit("no-assessment", state="IRN"), edit("claim", state="IRN"),
-                               *[edit(f"defence-{d}", state="IRN") for d in DEFENCES])),
+    "echr_p4_4.alien": (
+        BASE,
+        (
+            states("IRN"),
+            drop("removal"),
+            drop("held"),
+            edit("entry", territory="IRN"),
+            edit("no-assessment", state="IRN"),
+            edit("claim", state="IRN"),
+            *[edit(f"defence-{d}", state="IRN") for d in DEFENCES],
+        ),
+    ),
     "echr_p4_4.engaged": (BASE, (individual,)),
     "echr_p4_4.breach": (BASE, ASSESSED),
     "echr_p4_4.prospective_breach": (DECIDED, BASE),
@@ -205,22 +365,48 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "customary.breach_torture": (BASE, (edit("risk", harms=["persecution"]),)),
     "customary.breach_persecution": (BASE, NO_GROUND),
     "customary.prospective_breach": (DECIDED, BASE),
+    "customary.prospective_breach_persecution": (DECIDED, (*DECIDED, *NO_GROUND)),
     # why not engaged
     "not_engaged.not_bound": ((replace_state("ITA", "MYS"),), (states("ITA"), drop("removal"), drop("risk"))),
-    "not_engaged.no_removal": (BASE, (states("ITA", "GRC"), edit("removal", to="GRC"),
-                                      add(id="back", kind="removal", person="p", by="GRC", origin="GRC",
-                                          to="ITA", manner="deportation", date="2015-07-01"),
-                                      drop("risk"))),
+    "not_engaged.no_removal": (
+        BASE,
+        (
+            states("ITA", "GRC"),
+            edit("removal", to="GRC"),
+            add(
+                id="back",
+                kind="removal",
+                person="p",
+                by="GRC",
+                origin="GRC",
+                to="ITA",
+                manner="deportation",
+                date="2015-07-01",
+            ),
+            drop("risk"),
+        ),
+    ),
     "not_engaged.state_of_origin": (BASE, (person(nationality=None),)),
-    "not_engaged.never_within_jurisdiction": (BASE, (add(id="home", kind="presence", person="p", territory="IRN",
-                                                         date="2010-01-01", until="2014-12-01"),)),
-    "not_engaged.not_within_jurisdiction_at_act": ((*THIRD_STATE, edit("removal", origin="TUR", to="IRN"),
-                                                    drop("held")), BASE),
+    "not_engaged.never_within_jurisdiction": (
+        BASE,
+        (
+            add(
+                id="home", kind="presence", person="p", territory="IRN", date="2010-01-01", until="2014-12-01"
+            ),
+        ),
+    ),
+    "not_engaged.not_within_jurisdiction_at_act": (
+        (*THIRD_STATE, edit("removal", origin="TUR", to="IRN"), drop("held")),
+        BASE,
+    ),
     "not_engaged.diplomatic_contact_only": (REQUEST_ONLY, BASE),
     "not_engaged.not_a_child": ((adults_only,), BASE),
     "not_engaged.presence_without_control": ((*EMBASSY, edit("embassy", controlled=False)), EMBASSY),
     "not_engaged.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),
-    "not_engaged.extraterritorial_sale": ((*INTERCEPTION, setting("rc33_extraterritorial", "sale")), INTERCEPTION),
+    "not_engaged.extraterritorial_sale": (
+        (*INTERCEPTION, setting("rc33_extraterritorial", "sale")),
+        INTERCEPTION,
+    ),
     "not_engaged.not_a_refugee": ((drop("claim"), *NO_GROUND), BASE),
     "not_engaged.customary_not_established": (STRICT_CUSTOM, BASE),
     "not_engaged.not_an_alien": ((individual,), BASE),

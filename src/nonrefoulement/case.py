@@ -94,7 +94,9 @@ class AgeRange(Model):
 class Members(Model):
     """A class of members of a group: how many, how old (at the time of the events)."""
 
-    count: int = Field(ge=1, le=10_000_000)
+    count: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="How many; omit where the sources give no number."
+    )
     age: AgeRange | None = Field(
         default=None,
         description="Age or age range at the time of the events; "
@@ -118,6 +120,10 @@ class Person(Model):
     nationality: StateCode | None = Field(
         default=None, description="State of nationality; null if stateless."
     )
+    habitual_residence: StateCode | None = Field(
+        default=None,
+        description="For a stateless person: the country of former habitual residence (Art 1A(2)).",
+    )
     other_nationalities: list[StateCode] = Field(
         default_factory=list,
         description="Other nationalities the person has or is attributed (Art 1A(2), second paragraph).",
@@ -130,7 +136,9 @@ class Person(Model):
 
     @model_validator(mode="after")
     def _individual_has_one_member_class(self) -> Person:
-        if self.kind == "individual" and (len(self.members) > 1 or any(m.count != 1 for m in self.members)):
+        if self.kind == "individual" and (
+            len(self.members) > 1 or any(m.count not in (1, None) for m in self.members)
+        ):
             raise ValueError("an individual has at most one member entry, with count 1")
         return self
 
@@ -350,6 +358,13 @@ class Assessment(FactBase):
     state: StateCode
     person: Identifier
     made: bool
+    outcome: Literal["recognised", "rejected"] | None = Field(
+        default=None, description="Where an assessment was made: its outcome, if final."
+    )
+    fair: bool | None = Field(
+        default=None, description="Whether the procedure was fair (individual, with access to counsel or UNHCR, "
+        "and a remedy); only a fair final rejection ends presumptive protection."
+    )
     date: When | None = None
 
 

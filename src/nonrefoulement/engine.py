@@ -9,6 +9,7 @@ cautious consequences the strongest status in every scenario (``at_least/4`` in 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import clingo
 from clingo import Function, Number, String, Symbol
 
 from .case import Case
-from .errors import UsageError
+from .errors import SolveTimeout, UsageError
 from .facts import case_symbols
 from .findings import (
     STATUSES,
@@ -53,7 +54,11 @@ class Scenarios:
         settings: Mapping[str, str],
         fixed: Sequence[tuple[str, str]] = (),
         retracted: frozenset[str] = frozenset(),
+        timeout: float | None = None,
     ):
+        # ``timeout`` bounds the seconds spent solving, over every solve call (grounding cannot be stopped).
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
         self.control = clingo.Control(["--warn=none"])
         with clingo.ast.ProgramBuilder(self.control) as builder:
             for statement in rulebase.statements:
@@ -89,11 +94,21 @@ class Scenarios:
         solve.enum_mode = mode
         solve.models = str(models)
         last: list[Symbol] | None = None
-        handle = self.control.solve(assumptions=literals, yield_=True)
+
+        def on_model(model: clingo.Model) -> None:
+            nonlocal last
+            last = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
+
+        remaining = None if self.deadline is None else self.deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise SolveTimeout(self.timeout or 0.0)
+        handle = self.control.solve(assumptions=literals, on_model=on_model, async_=True)
         assert isinstance(handle, clingo.SolveHandle)
         with handle:
-            for model in handle:
-                last = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
+            if not handle.wait(remaining):
+                handle.cancel()
+                raise SolveTimeout(self.timeout or 0.0)
+            handle.get()
         return last
 
     def consequences(self, mode: str, assume: Iterable[Literal] = ()) -> set[Symbol] | None:
@@ -298,12 +313,14 @@ def evaluate(
     assume: Iterable[str] = (),
     explain: bool = True,
     rulebase: RuleBase | None = None,
+    timeout: float | None = None,
 ) -> Report:
     """Evaluate a case: one finding per (state, obligation, person), with may/must status and certainty.
 
     ``settings`` chooses contested-law doctrines (``{"customary": "strict"}``); ``accounts`` fixes the
     account of contested points (``{"laos-act": "deported-to-china"}``); ``retract`` withdraws facts by id;
-    ``assume`` makes facts (unknown, or of one account) hold in every scenario.
+    ``assume`` makes facts (unknown, or of one account) hold in every scenario; ``timeout`` bounds the
+    seconds spent solving (:class:`~.errors.SolveTimeout` past it).
     """
     rulebase = rulebase or load_rulebase()
     chosen_settings = resolve_settings(rulebase, settings)
@@ -312,7 +329,7 @@ def evaluate(
     _check_fact_ids(case, retracted, "retract")
     assumed = sorted(set(assume))
     case = assume_facts(case, assumed)
-    scenarios = Scenarios(case, rulebase, treaty_data(), chosen_settings, fixed, retracted)
+    scenarios = Scenarios(case, rulebase, treaty_data(), chosen_settings, fixed, retracted, timeout)
     brave_atoms = scenarios.consequences("brave")
     if brave_atoms is None:
         raise UsageError("no scenario is consistent with the accounts fixed")
@@ -363,8 +380,8 @@ def evaluate(
                 contested_law=sorted({a.arguments[3].name for a in brave.of("contested_law", key)}),
                 procedural=_procedural(key, brave, cautious),
                 citation=_citation(rulebase, obligation),
-                reasons=_reasons(key, status_rank, brave, cautious),
-                defences=_defences(state, person, brave, rulebase),
+                reasons=_reasons(key, status_all_rank, brave, cautious),
+                defences=_defences(state, person, brave, rulebase) if status_rank > 0 else [],
                 explanation=explanation,
             )
         )
@@ -390,7 +407,7 @@ def evaluate(
                 url=s.url,
                 cited_in=s.cited_in,
             )
-            for s in case.sources
+            for s in sorted(case.sources, key=lambda s: (s.date, s.id))  # not file order: output is canonical
         ],
     )
 
@@ -405,13 +422,13 @@ def _at_least(key: Key, rank: int) -> Symbol:
     return Function("at_least", [String(state), Function(obligation), String(person), Number(rank)])
 
 
-def _order(case: Case) -> Callable[[Key], tuple[int, int, int, str]]:
+def _order(case: Case) -> Callable[[Key], tuple[int, str, int, str]]:
+    """Findings by state (as the case lists them), person id (not file order) and obligation."""
     states = {code: i for i, code in enumerate(case.states)}
-    persons = {p.id: i for i, p in enumerate(case.persons)}
     obligations = {o: i for i, o in enumerate(OBLIGATION_ORDER)}
 
-    def key(item: Key) -> tuple[int, int, int, str]:
-        return (states.get(item[0], 99), persons.get(item[2], 99), obligations.get(item[1], 99), item[1])
+    def key(item: Key) -> tuple[int, str, int, str]:
+        return (states.get(item[0], 99), item[2], obligations.get(item[1], 99), item[1])
 
     return key
 
@@ -432,8 +449,9 @@ def _acts(key: Key, status: str, brave: Consequences) -> list[str]:
     return sorted({a.arguments[3].string for a in brave.of(status, key)})
 
 
-def _reasons(key: Key, rank: int, brave: Consequences, cautious: Consequences) -> list[str]:
-    if rank > 0:
+def _reasons(key: Key, rank_all: int, brave: Consequences, cautious: Consequences) -> list[str]:
+    """Why the obligation is not engaged, where it is not in every scenario (or not in some)."""
+    if rank_all > 0:
         return []
     every = {a.arguments[3].name for a in cautious.of("not_engaged", key)}
     return sorted(every or {a.arguments[3].name for a in brave.of("not_engaged", key)})

@@ -45,6 +45,16 @@ from .treaties import treaty_data
 # Raw input predicates whose first argument is a case fact id.
 FACT_INPUTS = frozenset(
     {
+        "shelter_fact",
+        "assurance_fact",
+        "asylum_procedure_fact",
+        "status_bar_fact",
+        "custody_location",
+        "departure_alternative",
+        "consent_doubt",
+        "risk_likelihood",
+        "lawful_sanction_claimed",
+        "punished_for",
         "presence_fact",
         "custody_fact",
         "removal_fact",
@@ -97,7 +107,9 @@ SILENT = frozenset(
         "chosen",
     }
 )
-DOCTRINE_INPUTS = frozenset({"in_force", "signed", "ceased", "geographic_limitation"})
+DOCTRINE_INPUTS = frozenset(
+    {"in_force", "signed", "ceased", "geographic_limitation", "territory_excluded", "understanding"}
+)
 MAX_DEPTH = 30
 WHY_NOT_DEPTH = 2
 # Guards whose absence is structural (a "not engaged" reason applies only where nothing engaged).
@@ -245,7 +257,7 @@ class Explainer:
             return []
         derivations = self.why.get(atom)
         if not derivations:
-            return []
+            return self._declaration(atom)
         # Deterministic choice: an annotated rule first, then by rule id and conditions.
         rule_id, positive, negative = min(
             derivations, key=lambda d: (d[0].startswith(("vocabulary:", "helper:")), d[0], d[1], d[2])
@@ -273,6 +285,24 @@ class Explainer:
                 children=children,
             )
         ]
+
+    def _declaration(self, atom: Symbol) -> list[Node]:
+        """An annotated rule without conditions (``absolute(cat3).``) that states ``atom``."""
+        for pattern in self.rulebase.patterns.get(self._signature(atom), []):
+            info = self.rulebase.info(pattern.rule_id)
+            if info is None or pattern.positive or pattern.negative:
+                continue
+            if _match_all(pattern.head.args, self.cache.args(atom), {}, self.cache) is not None:
+                return [
+                    Node(
+                        kind="rule",
+                        id=info.id,
+                        text=self.sentence(atom),
+                        citation=info.cite,
+                        quote=info.quote,
+                    )
+                ]
+        return []
 
     # --- leaves ---------------------------------------------------------------------------------------
 
@@ -327,7 +357,8 @@ class Explainer:
                     sources = list(members.sources) or sources
                     age = f", aged {members.age.min}-{members.age.max}" if members.age else ""
                     alone = ", without a parent or guardian" if members.unaccompanied else ""
-                    text = f"{name}: {members.count} member(s){age}{alone}"
+                    how_many = f"{members.count} member(s)" if members.count else "members (number unknown)"
+                    text = f"{name}: {how_many}{age}{alone}"
                 else:
                     text = name
             case _:

@@ -99,10 +99,13 @@ def _case(case: Case, retracted: frozenset[str]) -> Iterator[Symbol]:
             yield _atom("group", pid)
         if person.nationality:
             yield _atom("nationality", pid, _s(person.nationality))
+        if person.habitual_residence:
+            yield _atom("habitual_residence", pid, _s(person.habitual_residence))
         for other in person.other_nationalities:
             yield _atom("other_nationality", pid, _s(other))
         for index, members in enumerate(person.members):
-            yield _atom("member", pid, Number(index), Number(members.count))
+            if members.count is not None:
+                yield _atom("member", pid, Number(index), Number(members.count))
             if members.age is not None:
                 yield _atom(
                     "member_age", pid, Number(index), Number(members.age.min), Number(members.age.max)
@@ -196,13 +199,10 @@ def _kind(fact: FactBase, fid: Symbol) -> Iterator[Symbol]:
             for ground in fact.grounds:
                 yield _atom("risk_ground", fid, _c(ground))
         case Assessment():
-            yield _atom(
-                "assessment_fact",
-                fid,
-                _s(fact.state),
-                _s(fact.person),
-                _c("made" if fact.made else "not_made"),
-            )
+            made = "made" if fact.made else "not_made"
+            yield _atom("assessment_fact", fid, _s(fact.state), _s(fact.person), _c(made))
+            if fact.made and fact.outcome == "rejected" and fact.fair:
+                yield _atom("fair_final_rejection_fact", fid, _s(fact.state), _s(fact.person))
         case Practice():
             yield _atom("practice_fact", fid, _s(fact.state), _s(fact.nationality), _s(fact.destination))
         case ProtectionClaim():
@@ -260,12 +260,12 @@ def _place(code: str | None) -> Symbol:
 def _geography(case: Case) -> Iterator[Symbol]:
     """Which codes are territories of which states (Hong Kong, Macao), and which states are in Europe
     (for a geographic limitation under Refugee Convention Art 1B(1)(a))."""
+    for territory, state in sorted(TERRITORY_OF.items()):
+        if state in case.states:
+            yield _atom("territory_of", _s(territory), _s(state))
     named = set(case.states) | {p.nationality for p in case.persons if p.nationality}
-    for code in sorted(named):
-        if code in TERRITORY_OF:
-            yield _atom("territory_of", _s(code), _s(TERRITORY_OF[code]))
-        if code in EUROPE:
-            yield _atom("european", _s(code))
+    for code in sorted(named & EUROPE):
+        yield _atom("european", _s(code))
 
 
 def _treaties(case: Case, data: TreatyData) -> Iterator[Symbol]:
