@@ -58,22 +58,74 @@ def baseline() -> CaseDict:
             }
         ],
         "facts": [
-            {"id": "entry", "kind": "presence", "person": "p", "territory": "ITA", "date": "2015-01-01",
-             "entry": "unlawful", "sources": ["report-late"]},
-            {"id": "held", "kind": "custody", "person": "p", "by": "ITA", "territory": "ITA",
-             "date": "2015-05-01", "until": "2015-06-01", "sources": ["report-late"]},
-            {"id": "removal", "kind": "removal", "person": "p", "by": "ITA", "origin": "ITA", "to": "IRN",
-             "manner": "deportation", "date": "2015-06-01", "sources": ["report-late"]},
-            {"id": "risk", "kind": "risk", "destination": "IRN", "persons": ["p"],
-             "harms": ["torture", "cruel_inhuman_degrading", "death", "persecution"],
-             "grounds": ["political_opinion"], "basis": "group",
-             "description": "returnees are systematically tortured", "sources": ["report-2014"]},
-            {"id": "no-assessment", "kind": "assessment", "state": "ITA", "person": "p", "made": False,
-             "sources": ["report-late"]},
-            {"id": "claim", "kind": "protection_claim", "person": "p", "state": "ITA", "date": "2015-01-02",
-             "sources": ["report-late"]},
-            *[{"id": f"defence-{d}", "kind": "defence", "state": "ITA", "person": "p", "defence": d,
-               "sources": ["report-late"]} for d in DEFENCES],
+            {
+                "id": "entry",
+                "kind": "presence",
+                "person": "p",
+                "territory": "ITA",
+                "date": "2015-01-01",
+                "entry": "unlawful",
+                "sources": ["report-late"],
+            },
+            {
+                "id": "held",
+                "kind": "custody",
+                "person": "p",
+                "by": "ITA",
+                "territory": "ITA",
+                "date": "2015-05-01",
+                "until": "2015-06-01",
+                "sources": ["report-late"],
+            },
+            {
+                "id": "removal",
+                "kind": "removal",
+                "person": "p",
+                "by": "ITA",
+                "origin": "ITA",
+                "to": "IRN",
+                "manner": "deportation",
+                "date": "2015-06-01",
+                "sources": ["report-late"],
+            },
+            {
+                "id": "risk",
+                "kind": "risk",
+                "destination": "IRN",
+                "persons": ["p"],
+                "harms": ["torture", "cruel_inhuman_degrading", "death", "persecution"],
+                "grounds": ["political_opinion"],
+                "basis": "group",
+                "description": "returnees are systematically tortured",
+                "sources": ["report-2014"],
+            },
+            {
+                "id": "no-assessment",
+                "kind": "assessment",
+                "state": "ITA",
+                "person": "p",
+                "made": False,
+                "sources": ["report-late"],
+            },
+            {
+                "id": "claim",
+                "kind": "protection_claim",
+                "person": "p",
+                "state": "ITA",
+                "date": "2015-01-02",
+                "sources": ["report-late"],
+            },
+            *[
+                {
+                    "id": f"defence-{d}",
+                    "kind": "defence",
+                    "state": "ITA",
+                    "person": "p",
+                    "defence": d,
+                    "sources": ["report-late"],
+                }
+                for d in DEFENCES
+            ],
         ],
     }
 
@@ -170,7 +222,9 @@ def validated(case: CaseDict) -> Case:
 def scenario_atoms(case: CaseDict) -> list[Symbol]:
     """Every atom of the single scenario of a case without contested points."""
     rulebase = load_rulebase()
-    scenarios = Scenarios(validated(case), rulebase, treaty_data(), resolve_settings(rulebase, case.get("_settings")))
+    scenarios = Scenarios(
+        validated(case), rulebase, treaty_data(), resolve_settings(rulebase, case.get("_settings"))
+    )
     atoms = scenarios.witness()
     assert atoms is not None, "the case has no scenario"
     return atoms

@@ -240,7 +240,9 @@ def test_removal_to_the_rok_the_receiving_state_and_the_state_of_origin_engage_n
     assert finding("laos-2013-to-rok", "LAO", "rc33", "nine").reasons == ["not_bound"]
 
 
-def test_removal_to_safety_without_a_claim_owes_no_examination_of_risk_but_still_a_best_interests_one() -> None:
+def test_removal_to_safety_without_a_claim_owes_no_examination_of_risk_but_still_a_best_interests_one() -> (
+    None
+):
     data = yaml.safe_load((CASES / "laos-2013-to-rok.yaml").read_text(encoding="utf-8"))
     data["facts"].append(
         {"id": "laos-no-assessment", "kind": "assessment", "state": "LAO", "person": "nine", "made": False}
@@ -250,7 +252,9 @@ def test_removal_to_safety_without_a_claim_owes_no_examination_of_risk_but_still
     result = evaluate(case).finding("LAO", "cat3", "nine")
     assert result.status == "engaged"
     assert result.procedural.grounds == []  # CAT GC4 para 13: the examination is "in regard to personal risk"
-    assert evaluate(case).finding("LAO", "crc", "nine").procedural.grounds == ["no_best_interests_determination"]
+    assert evaluate(case).finding("LAO", "crc", "nine").procedural.grounds == [
+        "no_best_interests_determination"
+    ]
 
 
 # --- China: North Koreans detained in February 2012 ---------------------------------------------------------

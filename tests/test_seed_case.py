@@ -115,9 +115,15 @@ def test_only_adults_freely_leaving_on_their_own_documents_would_clear_china() -
     data["persons"][0]["members"] = [{"count": 9, "age": {"min": 18, "max": 23}}]
     adults = Case.model_validate(data)
     finding = evaluate(adults).finding("CHN", "cat3", "nine")
-    assert (finding.status, finding.status_all, finding.certainty) == ("breach", "not_engaged", "some_accounts")
+    assert (finding.status, finding.status_all, finding.certainty) == (
+        "breach",
+        "not_engaged",
+        "some_accounts",
+    )
     # Leaving "on their own documents" from the custody of DPRK agents (Laos's own account) is no free choice.
-    cleared = evaluate(adults, accounts={"departure-from-china": "own-documents", "laos-act": "deported-to-china"})
+    cleared = evaluate(
+        adults, accounts={"departure-from-china": "own-documents", "laos-act": "deported-to-china"}
+    )
     assert cleared.finding("CHN", "cat3", "nine").status == "not_engaged"
     in_dprk_custody = evaluate(
         adults, accounts={"departure-from-china": "own-documents", "laos-act": "handed-to-dprk-embassy"}
@@ -129,7 +135,11 @@ def test_only_adults_freely_leaving_on_their_own_documents_would_clear_china() -
 def test_china_exit_approval_unknown_makes_its_breach_uncertain() -> None:
     case = variant(**{"china-approves-exit": {"unknown": True}})
     finding = evaluate(case).finding("CHN", "cat3", "nine")
-    assert (finding.status, finding.status_all, finding.certainty) == ("breach", "not_engaged", "some_accounts")
+    assert (finding.status, finding.status_all, finding.certainty) == (
+        "breach",
+        "not_engaged",
+        "some_accounts",
+    )
     assert finding.unknowns == ["china-approves-exit"]
 
 

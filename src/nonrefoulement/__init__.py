@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "load_case",
     "parse_case",
+    "render_html",
 ]
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .errors import CaseError, NonrefError, UsageError
     from .findings import Finding, Node, Report
     from .load import load_case, parse_case
+    from .render.html import render_html
 
 _WHERE = {
     "Case": "case",
@@ -49,6 +51,7 @@ _WHERE = {
     "Report": "findings",
     "load_case": "load",
     "parse_case": "load",
+    "render_html": "render.html",
 }
 
 

@@ -362,8 +362,9 @@ class Assessment(FactBase):
         default=None, description="Where an assessment was made: its outcome, if final."
     )
     fair: bool | None = Field(
-        default=None, description="Whether the procedure was fair (individual, with access to counsel or UNHCR, "
-        "and a remedy); only a fair final rejection ends presumptive protection."
+        default=None,
+        description="Whether the procedure was fair (individual, with access to counsel or UNHCR, "
+        "and a remedy); only a fair final rejection ends presumptive protection.",
     )
     date: When | None = None
 

@@ -78,11 +78,24 @@ def evaluation_options(function: F) -> F:
             type=click.Path(dir_okay=False, path_type=Path),
             help="Write to FILE (atomically) instead of standard output.",
         ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            metavar="SECONDS",
+            expose_value=False,
+            callback=_remember_timeout,
+            help="Give up (exit 1) if solving takes longer than SECONDS.",
+        ),
         click.option("--debug", is_flag=True, help="Show Python tracebacks."),
     ]
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _remember_timeout(context: click.Context, _: click.Parameter, value: float | None) -> None:
+    """``--timeout`` is read where the case is evaluated (``_evaluate``), not passed through each command."""
+    context.meta["nonref.timeout"] = value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,15 +126,18 @@ def _write(text: str, output: Path | None, inputs: Iterable[str]) -> None:
     for given in inputs:
         if Path(given).resolve() == target:
             raise click.UsageError(f"refusing to write over the input file {given}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:  # the old file, if any, is left as it was
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def _evaluate(
@@ -143,6 +159,7 @@ def _evaluate(
         retract=retract,
         assume=assume,
         explain=explain,
+        timeout=click.get_current_context().meta.get("nonref.timeout"),
     )
 
 
@@ -313,7 +330,8 @@ def explain(
 
 @main.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(cases: tuple[str, ...]) -> None:
+@click.option("--debug", is_flag=True, help="Show Python tracebacks.")
+def validate(cases: tuple[str, ...], debug: bool) -> None:
     """Check case files against the schema and for consistency, without evaluating them."""
     from .errors import NonrefError
     from .load import load_case
@@ -323,6 +341,8 @@ def validate(cases: tuple[str, ...]) -> None:
         try:
             case = load_case(path)
         except NonrefError as error:
+            if debug:
+                raise
             click.echo(str(error), err=True)
             failed = True
             continue
