@@ -9,6 +9,7 @@ cautious consequences the strongest status in every scenario (``at_least/4`` in 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import clingo
 from clingo import Function, Number, String, Symbol
 
-from .case import Case
+from .case import Case, FactBase
 from .errors import SolveTimeout, UsageError
 from .facts import case_symbols
 from .findings import (
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 Key = tuple[str, str, str]
 Literal = tuple[Symbol, bool]
 OBLIGATION_ORDER = ("rc33", "cat3", "iccpr7", "crc", "echr3", "echr_p4_4", "customary")
-MAX_PAIR_CHOICES = 24  # how many undecided choices are tried in pairs when no single choice decides
 
 
 class Scenarios:
@@ -73,14 +73,27 @@ class Scenarios:
             assert literal is not None, "every account of every point is grounded"
             self.fixed.append(literal)
 
+    def literal_of(self, symbol: Symbol, truth: bool = True) -> int:
+        """The solver literal of a grounded atom (negated for ``truth=False``)."""
+        literal = self._literal(symbol)
+        assert literal is not None, f"{symbol} was grounded"
+        return literal if truth else -literal
+
     def _literal(self, symbol: Symbol) -> int | None:
         atom = self.control.symbolic_atoms[symbol]
         return None if atom is None else int(atom.literal)
 
     def _solve(
-        self, mode: str, models: int, assume: Iterable[Literal], *, shown: bool
+        self,
+        mode: str,
+        models: int,
+        assume: Iterable[Literal],
+        *,
+        shown: bool,
+        read: Callable[[clingo.Model], list[Symbol]] | None = None,
     ) -> list[Symbol] | None:
-        """The last model of a solve in ``mode`` under the assumptions, or None if none satisfies them."""
+        """The last model of a solve in ``mode`` under the assumptions (read by ``read`` if given), or None
+        if no model satisfies them."""
         literals = list(self.fixed)
         for symbol, truth in assume:
             literal = self._literal(symbol)
@@ -95,26 +108,51 @@ class Scenarios:
         solve.models = str(models)
         last: list[Symbol] | None = None
 
-        def on_model(model: clingo.Model) -> None:
+        def on_last(model: clingo.Model) -> None:  # only the last model is read (brave: the union)
             nonlocal last
-            last = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
+            if read is not None:
+                last = read(model)
+            else:
+                last = list(model.symbols(shown=True) if shown else model.symbols(atoms=True))
 
         remaining = None if self.deadline is None else self.deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             raise SolveTimeout(self.timeout or 0.0)
-        handle = self.control.solve(assumptions=literals, on_model=on_model, async_=True)
-        assert isinstance(handle, clingo.SolveHandle)
-        with handle:
-            if not handle.wait(remaining):
-                handle.cancel()
-                raise SolveTimeout(self.timeout or 0.0)
-            handle.get()
+        # A synchronous solve (clingo calls on_last only then), interrupted from a timer at the deadline.
+        timer = None if remaining is None else threading.Timer(remaining, self.control.interrupt)
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            result = self.control.solve(assumptions=literals, on_last=on_last)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        assert isinstance(result, clingo.SolveResult)
+        if result.interrupted:
+            raise SolveTimeout(self.timeout or 0.0)
         return last
 
     def consequences(self, mode: str, assume: Iterable[Literal] = ()) -> set[Symbol] | None:
         """Brave or cautious consequences (shown atoms), or None if no scenario satisfies the assumptions."""
         last = self._solve(mode, 0, assume, shown=True)
         return None if last is None else set(last)
+
+    def numbered(self, name: str) -> set[int]:
+        """The numbers N of the atoms ``name(N)`` among the brave consequences, read from their text (one
+        call per atom instead of three: there may be many)."""
+        prefix = f"{name}("
+        found: set[int] = set()
+
+        def read(model: clingo.Model) -> list[Symbol]:
+            for symbol in model.symbols(shown=True):
+                text = str(symbol)
+                if text.startswith(prefix):
+                    found.add(int(text[len(prefix) : -1]))
+            return []
+
+        self._solve("brave", 0, (), shown=True, read=read)
+        return found
 
     def witness(self, assume: Iterable[Literal] = ()) -> list[Symbol] | None:
         """Every atom of one scenario satisfying the assumptions (for explanations)."""
@@ -162,6 +200,7 @@ class Choice:
     label: str
     literal: Literal
     opposite: Literal | None = None  # for an unknown fact: the same atom, other truth
+    group: str = ""  # the point, or the unknown fact, the choice is about
 
 
 def _choices(case: Case, retracted: frozenset[str], fixed: Sequence[tuple[str, str]]) -> list[Choice]:
@@ -172,12 +211,12 @@ def _choices(case: Case, retracted: frozenset[str], fixed: Sequence[tuple[str, s
             continue
         for account in point.accounts:
             atom = Function("chosen", [String(point.id), String(account.id)])
-            out.append(Choice(f"{point.id}={account.id}", (atom, True)))
+            out.append(Choice(f"{point.id}={account.id}", (atom, True), group=f"point:{point.id}"))
     for fact in case.facts:
         if fact.unknown and fact.id not in retracted:
             atom = Function("holds", [String(fact.id)])
-            out.append(Choice(fact.id, (atom, True), (atom, False)))
-            out.append(Choice(f"not {fact.id}", (atom, False), (atom, True)))
+            out.append(Choice(fact.id, (atom, True), (atom, False), group=f"fact:{fact.id}"))
+            out.append(Choice(f"not {fact.id}", (atom, False), (atom, True), group=f"fact:{fact.id}"))
     return out
 
 
@@ -189,71 +228,149 @@ class Dependence:
     fails_if: list[list[str]]
 
 
-def _compatible(scenarios: Scenarios, choices: list[Choice], assume: list[Literal]) -> set[str] | None:
-    """The choices that some scenario satisfying the assumptions makes (None: no such scenario)."""
-    brave = scenarios.consequences("brave", assume)
-    if brave is None:
-        return None
-    cautious = scenarios.consequences("cautious", assume) or set()
-    out: set[str] = set()
-    for choice in choices:
-        atom, truth = choice.literal
-        if (truth and atom in brave) or (not truth and atom not in cautious):
-            out.add(choice.label)
-    return out
+MAX_PAIR_CHOICES = 12  # undecided choices per finding tried in pairs when no single choice decides it
 
 
-def _dependence(
-    scenarios: Scenarios, target: Symbol, certain: bool, choices: list[Choice], all_accounts: list[str]
-) -> Dependence:
-    """The choices a status depends on: those compatible with it, the unknown facts it needs, and the minimal
-    sets of choices (one, else two) under which it holds in every scenario, and under which it fails."""
-    if certain:
-        return Dependence(list(all_accounts), [], [], [])
-    holds = _compatible(scenarios, choices, [(target, True)]) or set()
-    fails = _compatible(scenarios, choices, [(target, False)]) or set()
-    accounts = sorted(c.label for c in choices if c.opposite is None and c.label in holds)
-    unknowns = sorted(
-        c.label
-        for c in choices
-        if c.opposite is not None
-        and c.label in holds
-        and c.label not in fails
-        and _opposite_label(c) not in holds
-    )
-    holds_if = [[c.label] for c in choices if c.label in holds and c.label not in fails]
-    fails_if = [[c.label] for c in choices if c.label in fails and c.label not in holds]
-    if not holds_if:
-        holds_if = _pairs(scenarios, choices, target, holds, fails, status=True)
-    if not fails_if:
-        fails_if = _pairs(scenarios, choices, target, holds, fails, status=False)
-    return Dependence(accounts, unknowns, sorted(holds_if), sorted(fails_if))
+def dependences(
+    scenarios: Scenarios,
+    targets: Mapping[Key, Symbol],
+    choices: Sequence[Choice],
+    reach: Mapping[str, frozenset[str] | None] | None = None,
+) -> dict[Key, Dependence]:
+    """For every uncertain finding at once: the choices compatible with its status and with its failure,
+    the unknown facts it needs, and the minimal sets of choices (one, else two) that decide it.
+
+    Rather than a solve per finding and choice, the findings and choices are given to the grounder as
+    facts and ``rules/findings.lp`` (``#program dependence``) derives, for every pair, an atom true in a
+    scenario that makes the choice and keeps (or loses) the status: one brave solve answers them all. A
+    second does the same for pairs of undecided choices where no single choice decides. ``reach`` maps a
+    choice's group to the persons its facts concern (None: anyone); a choice that cannot reach a finding's
+    person is compatible with its status and with its failure alike, and is not solved for."""
+    keys = sorted(targets)
+    checks: list[tuple[int, int]] = []
+    unreached: dict[int, set[int]] = {}
+    for i, key in enumerate(keys):
+        for j, choice in enumerate(choices):
+            persons = (reach or {}).get(choice.group)
+            if persons is None or key[2] in persons:
+                checks.append((i, j))
+            else:
+                unreached.setdefault(i, set()).add(j)
+    with scenarios.control.backend() as backend:
+
+        def fact(name: str, *args: Symbol) -> None:
+            backend.add_rule([backend.add_atom(Function(name, list(args)))])
+
+        for i, key in enumerate(keys):
+            fact("dependence_target", Number(i), *targets[key].arguments)
+        for j, choice in enumerate(choices):
+            atom, truth = choice.literal
+            if atom.name == "chosen":
+                fact("dependence_choice", Number(j), *atom.arguments)
+            else:
+                fact("dependence_fact", Number(j), atom.arguments[0], Function("true" if truth else "false"))
+        for number, (i, j) in enumerate(checks):
+            fact("dependence_check", Number(number), Number(i), Number(j))
+    scenarios.control.ground([("dependence", [])])
+    single = scenarios.numbered("dependence")
+    holds_with: dict[int, set[int]] = {i: set(unreached.get(i, ())) for i in range(len(keys))}
+    fails_with: dict[int, set[int]] = {i: set(unreached.get(i, ())) for i in range(len(keys))}
+    for number, (i, j) in enumerate(checks):
+        if 2 * number in single:
+            holds_with[i].add(j)
+        if 2 * number + 1 in single:
+            fails_with[i].add(j)
+    result: dict[Key, Dependence] = {}
+    undecided: dict[int, list[int]] = {}
+    for i, key in enumerate(keys):
+        holds, fails = holds_with[i], fails_with[i]
+        labels_holding = {choices[j].label for j in holds}
+        labels_failing = {choices[j].label for j in fails}
+        accounts = sorted(c.label for c in choices if c.opposite is None and c.label in labels_holding)
+        unknowns = sorted(
+            c.label
+            for c in choices
+            if c.opposite is not None
+            and c.label in labels_holding
+            and c.label not in labels_failing
+            and _opposite_label(c) not in labels_holding
+        )
+        holds_if = [[choices[j].label] for j in sorted(holds - fails)]
+        fails_if = [[choices[j].label] for j in sorted(fails - holds)]
+        result[key] = Dependence(accounts, unknowns, holds_if, fails_if)
+        if not holds_if or not fails_if:
+            undecided[i] = sorted((holds & fails) - unreached.get(i, set()))[:MAX_PAIR_CHOICES]
+    pairs: list[tuple[int, int, int]] = [
+        (i, j, k)
+        for i, both in undecided.items()
+        for n, j in enumerate(both)
+        for k in both[n + 1 :]
+        if choices[j].group != choices[k].group  # two accounts of one point never go together
+    ]
+    if not pairs:
+        return result
+    with scenarios.control.backend() as backend:
+        for number, (i, j, k) in enumerate(pairs):
+            args = [Number(number), Number(i), Number(j), Number(k)]
+            backend.add_rule([backend.add_atom(Function("dependence_pair", args))])
+    scenarios.control.ground([("dependence_pairs", [])])
+    paired = scenarios.numbered("dependence2")
+    found: dict[int, tuple[list[list[str]], list[list[str]]]] = {}
+    for number, (i, j, k) in enumerate(pairs):
+        keeps, loses = 2 * number in paired, 2 * number + 1 in paired
+        labels = sorted([choices[j].label, choices[k].label])
+        holding, failing = found.setdefault(i, ([], []))
+        if keeps and not loses:
+            holding.append(labels)
+        elif loses and not keeps:
+            failing.append(labels)
+    for i, (holding, failing) in found.items():
+        dependence = result[keys[i]]
+        dependence.holds_if = dependence.holds_if or sorted(holding)
+        dependence.fails_if = dependence.fails_if or sorted(failing)
+    return result
+
+
+def reach_of_choices(case: Case) -> dict[str, frozenset[str] | None]:
+    """For each point and unknown fact: the persons its facts concern, or None where a fact concerns no
+    one in particular (a practice, a procedure, a general pattern) and may bear on anyone. A timing fact
+    reaches the persons of the facts its event dates. Bookkeeping for the solver, not a legal judgement."""
+    by_event: dict[str, set[str]] = defaultdict(set)
+    for item in case.facts:
+        event = getattr(item, "event", None)
+        if event is not None and item.kind != "timing":
+            by_event[event].update(item.persons())
+
+    def persons_of(item: FactBase) -> set[str] | None:
+        if getattr(item, "kind", None) == "timing":
+            return set(by_event.get(getattr(item, "event", ""), set()))
+        found = item.persons()
+        return set(found) if found else None
+
+    reach: dict[str, frozenset[str] | None] = {}
+    groups: dict[str, list[FactBase]] = defaultdict(list)
+    for item in case.facts:
+        ref = item.account_ref
+        if ref is not None:
+            groups[f"point:{ref[0]}"].append(item)
+        if item.unknown:
+            groups[f"fact:{item.id}"].append(item)
+    for group, items in groups.items():
+        persons: set[str] = set()
+        for item in items:
+            found = persons_of(item)
+            if found is None:
+                break
+            persons |= found
+        else:
+            reach[group] = frozenset(persons)
+            continue
+        reach[group] = None
+    return reach
 
 
 def _opposite_label(choice: Choice) -> str:
     return choice.label[4:] if choice.label.startswith("not ") else f"not {choice.label}"
-
-
-def _pairs(
-    scenarios: Scenarios,
-    choices: list[Choice],
-    target: Symbol,
-    holds: set[str],
-    fails: set[str],
-    *,
-    status: bool,
-) -> list[list[str]]:
-    """Pairs {c, d} of undecided choices under which the status holds (or fails) in every scenario: for each
-    undecided c, the choices d compatible with c and the status but never with c and its opposite."""
-    undecided = [c for c in choices if c.label in holds and c.label in fails][:MAX_PAIR_CHOICES]
-    found: set[tuple[str, str]] = set()
-    for choice in undecided:
-        this = _compatible(scenarios, choices, [choice.literal, (target, status)]) or set()
-        other = _compatible(scenarios, choices, [choice.literal, (target, not status)]) or set()
-        for label in this - other:
-            if label != choice.label and label in {c.label for c in undecided}:
-                found.add(tuple(sorted((choice.label, label))))  # type: ignore[arg-type]
-    return [list(pair) for pair in sorted(found)]
 
 
 def resolve_settings(rulebase: RuleBase, given: Mapping[str, str] | None) -> dict[str, str]:
@@ -344,6 +461,12 @@ def evaluate(
 
     from .explain import Explainer
 
+    uncertain = {
+        key: _at_least(key, rank) for key, rank in brave.ranks.items() if rank != cautious.ranks.get(key, 0)
+    }
+    decided = (
+        dependences(scenarios, uncertain, choices, reach_of_choices(case)) if uncertain and choices else {}
+    )
     findings: list[Finding] = []
     witnesses: list[tuple[set[Symbol], Explainer]] = []
     for key in sorted(brave.ranks, key=_order(case)):
@@ -351,9 +474,7 @@ def evaluate(
         status_rank, status_all_rank = brave.ranks[key], cautious.ranks.get(key, 0)
         status, status_all = STATUSES[status_rank], STATUSES[status_all_rank]
         target = _at_least(key, status_rank)
-        dependence = _dependence(
-            scenarios, target, status_rank == status_all_rank, choices, sorted(all_accounts)
-        )
+        dependence = decided.get(key) or Dependence(sorted(all_accounts), [], [], [])
         if fixed and status_rank != status_all_rank:
             dependence.accounts = sorted(set(dependence.accounts) | set(fixed_labels))
         explanation = None

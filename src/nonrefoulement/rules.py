@@ -170,10 +170,13 @@ def parse_rule_files(paths: list[Path]) -> RuleBase:
         parsed: list[ast.AST] = []
         ast.parse_string(text, parsed.append)
         pending = sorted(blocks, key=lambda b: b.line)
+        part = "base"
         for statement in parsed:
             if statement.ast_type == ast.ASTType.Comment:
                 continue
-            if statement.ast_type != ast.ASTType.Rule:
+            if statement.ast_type == ast.ASTType.Program:
+                part = statement.name
+            if statement.ast_type != ast.ASTType.Rule or part != "base":
                 statements.append(statement)
                 continue
             line = statement.location.begin.line
