@@ -355,10 +355,10 @@ def reach_of_choices(case: Case) -> dict[str, frozenset[str] | None]:
             groups[f"point:{ref[0]}"].append(item)
         if item.unknown:
             groups[f"fact:{item.id}"].append(item)
-    for group, items in groups.items():
+    for group, members in groups.items():
         persons: set[str] = set()
-        for item in items:
-            found = persons_of(item)
+        for member in members:
+            found = persons_of(member)
             if found is None:
                 break
             persons |= found
