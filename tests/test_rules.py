@@ -272,6 +272,7 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
         for rule, article in (("cessation_1C", "1C"), ("unrwa_1D", "1D"), ("rights_of_nationals_1E", "1E"))
     },
     "rc.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),  # Turkey: events in Europe only
+    "rc.dateline": ((replace_state("ITA", "KNA"),), BASE),  # Saint Kitts and Nevis: the 1951 Convention only
     "rc33.extraterritorial_act": ((*INTERCEPTION, setting("rc33_extraterritorial", "sale")), INTERCEPTION),
     "rc33.exception_security": (
         (add(id="security", kind="danger_to_security", state="ITA", person="p"),),
@@ -403,6 +404,7 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "not_engaged.not_a_child": ((adults_only,), BASE),
     "not_engaged.presence_without_control": ((*EMBASSY, edit("embassy", controlled=False)), EMBASSY),
     "not_engaged.geographic_limitation": ((replace_state("ITA", "TUR"),), BASE),
+    "not_engaged.dateline": ((replace_state("ITA", "KNA"),), BASE),
     "not_engaged.extraterritorial_sale": (
         (*INTERCEPTION, setting("rc33_extraterritorial", "sale")),
         INTERCEPTION,
