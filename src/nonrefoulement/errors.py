@@ -56,3 +56,15 @@ class CaseError(NonrefError):
 
 class UsageError(NonrefError):
     """A request the engine cannot carry out (unknown state, obligation, account, setting)."""
+
+
+class SolveTimeout(NonrefError):
+    """Solving took longer than the time allowed (``--timeout``, ``evaluate(timeout=...)``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"solving took longer than the {seconds:g} s allowed (--timeout); the case may be too large or "
+            "have too many contested points and unknown facts: allow more time, or fix some accounts "
+            "(--account POINT=ACCOUNT)"
+        )

@@ -245,6 +245,7 @@ _JSON_MESSAGES = {
 
 
 def _parse_json(text: str, file: str | None) -> tuple[Any, Positions]:
+    _bad_character(text, file, _SURROGATE, "a lone surrogate is not a Unicode character")
     if not text.strip():
         raise CaseError(file, [Problem("the file is empty", line=1, column=1)])
     positions: Positions = {}
@@ -280,7 +281,7 @@ def _compose_json(text: str, positions: Positions, duplicates: list[Problem]) ->
         node = yaml.compose(text, Loader=_Loader)
         if node is not None:
             _walk(node, positions, duplicates)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # positions are a help: without them, problems still name fields
         positions.clear()
 
 
@@ -606,13 +607,14 @@ def check_consistency(case: Case, *, fact_indices: Sequence[int] | None = None) 
             claimed[fact.id] = ref[0]
         start, end = getattr(fact, "date", None), getattr(fact, "until", None)
         if start is not None and end is not None and latest(end) < earliest(start):
-            problems.append(Problem(f"ends ({end}) before it starts ({start})", (*base, "until")))
+            problems.append(
+                Problem(f"ends ({_when_text(end)}) before it starts ({_when_text(start)})", (*base, "until"))
+            )
         for field in ("date", "until"):
             when = getattr(fact, field, None)
             if when is not None and earliest(when) > case.as_of:
-                problems.append(
-                    Problem(f"dated {when}, after the case's as_of date ({case.as_of})", (*base, field))
-                )
+                message = f"dated {_when_text(when)}, after the case's as_of date ({case.as_of})"
+                problems.append(Problem(message, (*base, field)))
         # ``to`` names a territory, except for a handover, where it names the state whose agents received
         # the person wherever that was: one state's agents may hand a person over to the territorial
         # state's own (by GBR, from IRQ, to IRQ), but no state hands a person over to itself.
@@ -738,6 +740,12 @@ def _removals_before_presence(case: Case) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _when_text(when: When) -> str:
+    """A day, or a range of days, as an analyst writes it."""
+    first, last = earliest(when), latest(when)
+    return str(first) if first == last else f"{first} to {last}"
 
 
 def _path_text(path: Path) -> str:
