@@ -109,6 +109,7 @@ RULE_CASES: dict[str, tuple[tuple[Change, ...], tuple[Change, ...]]] = {
     "jurisdiction.custody": (BASE, (edit("held", until="2015-05-15"),)),
     "jurisdiction.ever_territory": (BASE, (drop("entry"),)),
     "jurisdiction.ever_custody": (BASE, (drop("held"),)),
+    "jurisdiction.ever_territory_of_an_act": (BASE, NO_REMOVAL),
     "jurisdiction.request_is_not_control": (REQUEST_ONLY, BASE),
     "jurisdiction.diplomatic_premises_under_control": (
         EMBASSY,

@@ -323,7 +323,7 @@ def explain(
         if finding.explanation is not None:
             parts.append(render_explanation(finding.explanation, "text", color=color))
         if decisive and finding.status != "not_engaged" and finding.explanation is not None:
-            parts.append(_decisive_text(case, finding, doctrines))
+            parts.append(_decisive_text(case, finding, doctrines, retract, assume))
         parts.append("\n")
     _write("".join(parts), output, [case])
 
@@ -354,13 +354,19 @@ def validate(cases: tuple[str, ...], debug: bool) -> None:
         sys.exit(1)
 
 
-def _decisive_text(path: str, finding: Any, doctrines: tuple[str, ...]) -> str:
+def _decisive_text(
+    path: str, finding: Any, doctrines: tuple[str, ...], retract: tuple[str, ...], assume: tuple[str, ...]
+) -> str:
+    """The decisive facts of a finding, in the scenario its explanation shows, with the what-if applied."""
     from .decisive import decisive_facts
+    from .engine import assume_facts
     from .load import load_case
 
+    case = assume_facts(load_case(path), assume)
+    case = case.model_copy(update={"facts": [f for f in case.facts if f.id not in set(retract)]})
     scenario = finding.explanation.accounts
     sets = decisive_facts(
-        load_case(path),
+        case,
         (finding.state, finding.obligation, finding.person),
         finding.status,
         scenario,

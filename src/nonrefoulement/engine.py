@@ -344,6 +344,8 @@ def reach_of_choices(case: Case) -> dict[str, frozenset[str] | None]:
     def persons_of(item: FactBase) -> set[str] | None:
         if getattr(item, "kind", None) == "timing":
             return set(by_event.get(getattr(item, "event", ""), set()))
+        if getattr(item, "basis", None) == "general_pattern":
+            return None  # a pattern in a destination bears on anyone sent there, whoever the fact names
         found = item.persons()
         return set(found) if found else None
 

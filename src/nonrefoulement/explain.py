@@ -23,13 +23,17 @@ from .case import (
     Custody,
     DefenceClaim,
     Departure,
+    Exclusion,
     ExitPermission,
     FactBase,
     Practice,
     Presence,
+    ProtectionClaim,
     Removal,
     Request,
     Risk,
+    SecurityDanger,
+    SeriousCrime,
     Shelter,
     StatusBar,
     Timing,
@@ -45,6 +49,7 @@ from .treaties import treaty_data
 # Raw input predicates whose first argument is a case fact id.
 FACT_INPUTS = frozenset(
     {
+        "fair_final_rejection_fact",
         "shelter_fact",
         "assurance_fact",
         "asylum_procedure_fact",
@@ -80,7 +85,15 @@ FACT_INPUTS = frozenset(
     }
 )
 PERSON_INPUTS = frozenset(
-    {"nationality", "other_nationality", "member_age", "unaccompanied", "group", "member"}
+    {
+        "nationality",
+        "other_nationality",
+        "member_age",
+        "unaccompanied",
+        "group",
+        "member",
+        "habitual_residence",
+    }
 )
 SILENT = frozenset(
     {
@@ -157,7 +170,9 @@ class Explainer:
         self.rulebase = rulebase
         self.true: set[Symbol] = set()
         self.why: dict[Symbol, list[tuple[str, tuple[Symbol, ...], tuple[Symbol, ...]]]] = defaultdict(list)
-        self.chosen: list[str] = []
+        self.chosen: list[str] = []  # the scenario: accounts chosen, and the truth of unknown facts
+        self._unknown = {f.id for f in case.facts if f.unknown}
+        self._holding_unknown: set[str] = set()
         c = self.cache = SymbolCache()
         for atom in atoms:
             name = c.name(atom)
@@ -169,6 +184,9 @@ class Explainer:
                 if name == "chosen":
                     point, account = c.args(atom)
                     self.chosen.append(f"{point.string}={account.string}")
+                elif name == "holds" and c.args(atom)[0].string in self._unknown:
+                    self._holding_unknown.add(c.args(atom)[0].string)
+        self.chosen += [fact if fact in self._holding_unknown else f"not {fact}" for fact in self._unknown]
         self.chosen.sort()
         self.facts = {f.id: f for f in case.facts}
         self.persons = {p.id: p for p in case.persons}
@@ -645,6 +663,18 @@ def describe_fact(fact: FactBase, explainer: Explainer) -> str:
             return f"{s(fact.state)} had {quality} asylum procedure: {fact.description}"
         case StatusBar():
             return f"{who}: Art. {fact.article} — {fact.description}"
+        case ProtectionClaim():
+            return f"{who} asked {s(fact.state)} for protection"
+        case Exclusion():
+            return f"serious reasons for considering that {who} committed an act under Art. 1F({fact.clause})"
+        case SecurityDanger():
+            return f"{s(fact.state)} had grounds for regarding {who} as a danger to its security"
+        case SeriousCrime():
+            final = "by a final judgment" if fact.final_judgment else "not by a final judgment"
+            danger = "a danger" if fact.danger_to_community else "not a danger"
+            return (
+                f"{who} were convicted of a particularly serious crime ({final}), {danger} to the community"
+            )
     return f"{type(fact).__name__} ({fact.id})"
 
 

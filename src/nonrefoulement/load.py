@@ -533,6 +533,7 @@ def check_consistency(case: Case, *, fact_indices: Sequence[int] | None = None) 
         for field, codes in (
             ("nationality", [person.nationality] if person.nationality else []),
             ("other_nationalities", person.other_nationalities),
+            ("habitual_residence", [person.habitual_residence] if person.habitual_residence else []),
         ):
             for code in codes:
                 if code not in _known_states():
