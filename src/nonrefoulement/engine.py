@@ -169,14 +169,19 @@ class Consequences:
     ranks: dict[Key, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Read each atom once through its text (one call into clingo instead of one per argument). The
+        # finding predicates' arguments are identifiers, codes and constants: no commas, quotes or brackets.
         for atom in self.atoms:
-            name = atom.name
+            text = str(atom)
+            bracket = text.find("(")
+            name = text if bracket < 0 else text[:bracket]
             self.by_name[name].append(atom)
-            if name in FINDING_PREDICATES and len(atom.arguments) >= 3:
-                key = finding_key(atom)
+            if name in FINDING_PREDICATES:
+                args = text[bracket + 1 : -1].split(",")
+                key = (args[0].strip('"'), args[1], args[2].strip('"'))
                 self.by_finding[(name, key)].append(atom)
                 if name == "at_least":
-                    self.ranks[key] = max(self.ranks.get(key, 0), atom.arguments[3].number)
+                    self.ranks[key] = max(self.ranks.get(key, 0), int(args[3]))
 
     def of(self, name: str, key: Key) -> list[Symbol]:
         return self.by_finding.get((name, key), [])
