@@ -198,7 +198,9 @@ def evaluate_text(path: str, text: str) -> CaseResult:
 
 
 def warm_up() -> None:
-    """Parse the rule base and read the treaty data now (each is cached for the life of the process)."""
+    """Import the engine, parse the rule base and read the treaty data now (each is cached for the life of
+    the process)."""
+    from . import engine  # noqa: F401
     from .rules import load_rulebase
     from .treaties import treaty_data
 
@@ -256,7 +258,10 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def _run_pool(files: list[str], workers: int) -> Iterator[CaseResult]:
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker)
+    context = _pool_context()
+    if context.get_start_method() == "fork":
+        warm_up()  # once, here: the forked workers inherit the parsed rules instead of each parsing them
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker)
     futures = {executor.submit(evaluate_file, path): path for path in files}
     return _drain_pool(executor, futures)
 
