@@ -55,13 +55,15 @@ class Scenarios:
         fixed: Sequence[tuple[str, str]] = (),
         retracted: frozenset[str] = frozenset(),
         timeout: float | None = None,
+        explain: bool = True,
     ):
+        # ``explain=False`` leaves out the _why rules that explanations are read from.
         # ``timeout`` bounds the seconds spent solving, over every solve call (grounding cannot be stopped).
         self.timeout = timeout
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.control = clingo.Control(["--warn=none"])
         with clingo.ast.ProgramBuilder(self.control) as builder:
-            for statement in rulebase.statements:
+            for statement in rulebase.program(explain=explain):
                 builder.add(statement)
         with self.control.backend() as backend:
             for symbol in case_symbols(case, data, settings, retracted):
@@ -453,7 +455,9 @@ def evaluate(
     _check_fact_ids(case, retracted, "retract")
     assumed = sorted(set(assume))
     case = assume_facts(case, assumed)
-    scenarios = Scenarios(case, rulebase, treaty_data(), chosen_settings, fixed, retracted, timeout)
+    scenarios = Scenarios(
+        case, rulebase, treaty_data(), chosen_settings, fixed, retracted, timeout, explain=explain
+    )
     brave_atoms = scenarios.consequences("brave")
     if brave_atoms is None:
         raise UsageError("no scenario is consistent with the accounts fixed")

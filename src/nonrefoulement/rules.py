@@ -89,6 +89,7 @@ class RuleBase:
     files: list[str] = field(default_factory=list)
     patterns: dict[str, list[RulePattern]] = field(default_factory=dict)
     intros: dict[str, str] = field(default_factory=dict)  # file name -> its opening comment
+    _plain: list[ast.AST] | None = field(default=None, repr=False)
 
     def pattern(self, rule_id: str) -> RulePattern | None:
         for patterns in self.patterns.values():
@@ -96,6 +97,27 @@ class RuleBase:
                 if pattern.rule_id == rule_id:
                     return pattern
         return None
+
+    def program(self, *, explain: bool) -> list[ast.AST]:
+        """The statements to ground: with the ``_why`` rules only when explanations are wanted."""
+        if explain:
+            return self.statements
+        if self._plain is None:
+            self._plain = self._without_why()
+        return self._plain
+
+    def _without_why(self) -> list[ast.AST]:
+        return [
+            statement
+            for statement in self.statements
+            if not (
+                statement.ast_type == ast.ASTType.Rule
+                and statement.head.ast_type == ast.ASTType.Literal
+                and statement.head.atom.ast_type == ast.ASTType.SymbolicAtom
+                and statement.head.atom.symbol.ast_type == ast.ASTType.Function
+                and statement.head.atom.symbol.name == WHY
+            )
+        ]
 
     def info(self, rule_id: str) -> RuleInfo | None:
         return self.catalogue.get(rule_id)
